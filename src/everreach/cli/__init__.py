@@ -1,0 +1,15 @@
+"""Command-line interface: `everreach ...`. Each capability registers its commands from its own module."""
+
+from __future__ import annotations
+
+from everreach.cli import db as _db  # noqa: F401  (registers commands)
+from everreach.cli import seed as _seed  # noqa: F401
+from everreach.cli.app import app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,112 @@
+"""One settings object: EVERREACH_* environment variables, an optional TOML file, CLI overrides.
+
+Read lazily through :func:`get_settings`; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+_overrides: dict[str, Any] = {}
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database and outputs live unless configured otherwise."""
+    return platformdirs.user_data_path("everreach", appauthor=False)
+
+
+def config_file_path() -> Path:
+    """The TOML file read for settings (EVERREACH_CONFIG overrides the default location)."""
+    explicit = _overrides.get("config_file") or os.environ.get("EVERREACH_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return platformdirs.user_config_path("everreach", appauthor=False) / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Every tunable of EverReach. Precedence: CLI flags > environment > TOML file > defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="EVERREACH_", extra="ignore")
+
+    # storage
+    database_url: str | None = None
+    data_dir: Path = Field(default_factory=default_data_dir)
+    timezone: str = "UTC"
+
+    # import
+    owner: str | None = None
+
+    # outreach pacing (DESIGN.md §4)
+    sender: str = "dry-run"
+    hourly_cap: int = 10
+    daily_cap: int = 30
+    active_hours_start: str = "09:00"
+    active_hours_end: str = "21:00"
+    min_gap_seconds: int = 60
+    max_gap_seconds: int = 300
+    contact_cooldown_hours: int = 24
+    dry_run_path: Path | None = None
+    graph_api_url: str = "https://graph.instagram.com/v21.0"
+    graph_access_token: str | None = None
+    graph_account_id: str = "me"
+    graph_human_agent: bool = False
+    dm_server_url: str = "http://127.0.0.1:3100"
+    dm_server_token: str | None = None
+    sender_timeout_seconds: float = 15.0
+
+    # web
+    host: str = "127.0.0.1"
+    port: int = 8000
+    access_token: str | None = None
+    instagram_app_secret: str | None = None
+    instagram_verify_token: str | None = None
+    max_upload_mb: int = 512
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Add the TOML file below the environment."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
+        return (init_settings, env_settings, toml)
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'everreach.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return Settings(**{k: v for k, v in _overrides.items() if k != "config_file"})
+
+
+def configure(**overrides: Any) -> None:
+    """Set CLI-level overrides (e.g. ``database_url``) and drop the cached settings."""
+    _overrides.update({k: v for k, v in overrides.items() if v is not None})
+    get_settings.cache_clear()
+
+
+def reset() -> None:
+    """Forget all overrides and cached settings (used by tests)."""
+    _overrides.clear()
+    get_settings.cache_clear()

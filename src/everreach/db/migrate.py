@@ -1,0 +1,122 @@
+"""`db upgrade`: bring any database to the current schema, adopting a seed-built PostgreSQL database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ProgrammingError as SAProgrammingError
+
+from everreach.db.models import SEED_TABLES, Base
+from everreach.errors import DatabaseError
+
+ADOPTED_REVISION = "0001"
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    """What `upgrade` did: where the database was, where it is, and whether it was adopted."""
+
+    before: str | None
+    after: str
+    adopted: bool
+
+    @property
+    def changed(self) -> bool:
+        """False when the database was already current."""
+        return self.before != self.after
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration pointing at the migrations shipped inside the package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", "everreach.db:migrations")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration the database is at, or None when it is not under migration control."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _check_known(revision: str | None) -> None:
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if revision not in known:
+        raise DatabaseError(
+            f"the database is at migration {revision}, newer than this EverReach knows "
+            f"(latest {head_revision()}); upgrade EverReach before using this database"
+        )
+
+
+def _adoptable(connection: Connection) -> bool:
+    """True when the seed's tables exist without migration control (a database built from the seed SQL)."""
+    existing = set(inspect(connection).get_table_names())
+    present = [t for t in SEED_TABLES if t in existing]
+    if not present:
+        return False
+    missing = [t for t in SEED_TABLES if t not in existing]
+    if missing:
+        raise DatabaseError(
+            f"the database has some of EverReach's tables but not {', '.join(missing)}; "
+            "refusing to adopt a partial schema"
+        )
+    for table in SEED_TABLES:
+        have = {c["name"] for c in inspect(connection).get_columns(table)}
+        want = {c.name for c in Base.metadata.tables[table].columns}
+        if want - have:
+            raise DatabaseError(
+                f"table {table} lacks column(s) {', '.join(sorted(want - have))}; cannot adopt this database"
+            )
+    return True
+
+
+def upgrade(engine: Engine, revision: str = "head") -> UpgradeResult:
+    """Migrate to `revision`; a database built by hand from the seed SQL is stamped, never rebuilt."""
+    try:
+        with engine.begin() as connection:
+            before = current_revision(connection)
+            _check_known(before)
+            adopted = before is None and _adoptable(connection)
+            cfg = alembic_config(connection)
+            if adopted:
+                command.stamp(cfg, ADOPTED_REVISION)
+            command.upgrade(cfg, revision)
+            after = current_revision(connection)
+    except (OperationalError, SAProgrammingError) as exc:
+        raise DatabaseError(f"migration failed: {first_line(exc)}") from exc
+    assert after is not None
+    return UpgradeResult(before=before, after=after, adopted=adopted)
+
+
+def require_current(connection: Connection) -> None:
+    """Refuse to work on a database that is not migrated, or is newer than the code."""
+    revision = current_revision(connection)
+    _check_known(revision)
+    if revision != head_revision():
+        raise DatabaseError(
+            f"the database is at migration {revision or 'none'}, not {head_revision()}: "
+            "run `everreach db upgrade` first"
+        )
+
+
+def first_line(exc: BaseException) -> str:
+    """The first meaningful line of a driver error, for one-line messages."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
