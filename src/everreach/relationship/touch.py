@@ -1,0 +1,90 @@
+"""What counts as a meaningful touch (DESIGN.md §3, recency), in Python and as the same rule in SQL.
+
+A meaningful touch is an inbound message, or an outbound text written by a person (not
+`sent_by_automation`) that is not a one-word filler. A filler is one "word" (no whitespace once the
+edge punctuation is stripped) that is a stock acknowledgement ("ok", "lol", "ty") or at most two
+characters long (a lone emoji, "k", "??" ...). Both forms below implement exactly that rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import Text
+
+EDGE_CHARS = " \t\r\n.!?,~"
+FILLERS = frozenset(
+    {
+        "ok", "okay", "okk", "kk", "k", "lol", "lmao", "lmfao", "haha", "hahaha", "hah", "hehe", "ty",
+        "thx", "thanks", "tysm", "yes", "yeah", "yea", "yep", "yup", "no", "nope", "nah", "cool", "nice",
+        "sure", "np", "word", "bet", "same", "true", "facts", "wow", "omg", "hi", "hey", "yo", "sup",
+        "hmm", "ahh", "aww", "oh", "ah", "mhm", "alright", "fine", "great", "good", "noted", "gotcha",
+    }
+)  # fmt: skip
+
+
+def is_filler(text: str) -> bool:
+    """True for a one-word filler ("ok", "lol", a lone emoji); such a message is no meaningful touch."""
+    stripped = text.strip(EDGE_CHARS)
+    if any(ch.isspace() for ch in stripped):
+        return False
+    return len(stripped) <= 2 or stripped.lower() in FILLERS
+
+
+def is_meaningful(
+    *, text: str, is_outbound: bool, sent_by_automation: bool, message_type: str = "text"
+) -> bool:
+    """True when the message counts as a meaningful touch for recency and `last_meaningful_touch`."""
+    if not is_outbound:
+        return True
+    return not sent_by_automation and message_type == "text" and not is_filler(text)
+
+
+class strip_chars(GenericFunction[str]):  # noqa: N801  (SQL function naming)
+    """strip_chars(text, chars): trim the characters from both ends (btrim on PostgreSQL, trim on SQLite)."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(strip_chars, "postgresql")
+def _strip_chars_pg(element: strip_chars, compiler: Any, **kw: Any) -> str:
+    return f"btrim({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(strip_chars)
+def _strip_chars_default(element: strip_chars, compiler: Any, **kw: Any) -> str:
+    return f"trim({compiler.process(element.clauses, **kw)})"
+
+
+def filler_sql(text_column: ColumnElement[str]) -> ColumnElement[bool]:
+    """The SQL form of :func:`is_filler` for set-based queries (same result on SQLite and PostgreSQL)."""
+    stripped = strip_chars(text_column, EDGE_CHARS)
+    one_word = and_(
+        not_(stripped.contains(" ")),
+        not_(stripped.contains("\t")),
+        not_(stripped.contains("\n")),
+        not_(stripped.contains("\r")),
+    )
+    return and_(one_word, or_(func.length(stripped) <= 2, func.lower(stripped).in_(sorted(FILLERS))))
+
+
+def meaningful_sql(
+    *,
+    text: ColumnElement[str],
+    is_outbound: ColumnElement[bool],
+    sent_by_automation: ColumnElement[bool | None],
+    message_type: ColumnElement[str | None],
+) -> ColumnElement[bool]:
+    """The SQL form of :func:`is_meaningful`."""
+    return or_(
+        is_outbound == false(),
+        and_(
+            func.coalesce(sent_by_automation, false()) == false(),
+            func.coalesce(message_type, "text") == "text",
+            not_(filler_sql(text)),
+        ),
+    )
