@@ -43,7 +43,7 @@ def is_meaningful(
     return not sent_by_automation and message_type == "text" and not is_filler(text)
 
 
-class strip_chars(GenericFunction[str]):  # noqa: N801  (SQL function naming)
+class strip_chars(GenericFunction[str]):
     """strip_chars(text, chars): trim the characters from both ends (btrim on PostgreSQL, trim on SQLite)."""
 
     type = Text()
