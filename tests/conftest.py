@@ -149,3 +149,16 @@ def cli(db_url: str) -> Callable[..., Result]:
 def engine_name(db_url: str) -> str:
     """'sqlite' or 'postgresql' for the current parametrisation."""
     return "sqlite" if db_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture
+def cli_runner_pg() -> Callable[..., Result]:
+    """Run `everreach --db URL ARGS...` in-process against any URL (for scratch databases)."""
+    from everreach.cli import app
+
+    runner = CliRunner()
+
+    def invoke(url: str, *args: str) -> Result:
+        return runner.invoke(app, ["--db", url, *args], catch_exceptions=False)
+
+    return invoke
