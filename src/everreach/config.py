@@ -6,18 +6,21 @@ Read lazily through :func:`get_settings`; nothing here runs at import time.
 from __future__ import annotations
 
 import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from everreach.errors import ConfigError
 
 _overrides: dict[str, Any] = {}
 
@@ -96,8 +99,18 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, built on first use."""
-    return Settings(**{k: v for k, v in _overrides.items() if k != "config_file"})
+    """The process-wide settings, built on first use; a bad file or value is a ConfigError naming it."""
+    try:
+        return Settings(**{k: v for k, v in _overrides.items() if k != "config_file"})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file_path()}: invalid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigError(
+            f"invalid setting ({problems}); check EVERREACH_* variables and {config_file_path()}"
+        ) from exc
 
 
 def configure(**overrides: Any) -> None:
