@@ -1,0 +1,230 @@
+"""The outreach queue service: add, list, cancel, retry, and the pacing status (DESIGN.md §4).
+
+States: pending, scheduled (a future `scheduled_at`), sending (claimed by a worker), sent, failed,
+cancelled. Only the worker moves rows to sending/sent; only the user moves failed rows back to pending.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String, case, cast, func, select, update
+from sqlalchemy.orm import Session
+
+from everreach.config import get_settings
+from everreach.db.models import QUEUE_STATUSES, Contact, OutreachItem
+from everreach.errors import NotFoundError, ValidationError
+from everreach.outreach.pacing import GapRandom, PacingPolicy, cooldown_until, load_facts, next_send, seeded_gap_random
+from everreach.outreach.schemas import NextActionQueued, PacingRead, QueueItemRead, QueueListing
+from everreach.outreach.senders import sender_class
+from everreach.seed.handles import normalise_username
+
+OPEN_STATUSES = ("pending", "scheduled")
+CANCELLABLE = ("pending", "scheduled", "failed")
+SPAM_TAG = "spam"
+DEFAULT_LIMIT = 100
+
+
+def utcnow() -> datetime:
+    """The real clock (services take `now=` so tests can pass their own)."""
+    return datetime.now(UTC)
+
+
+def _aware(when: datetime) -> datetime:
+    """Naive times are the user's local time (EVERREACH_TIMEZONE)."""
+    if when.tzinfo is None:
+        return when.replace(tzinfo=PacingPolicy.from_settings(get_settings()).tz).astimezone(UTC)
+    return when.astimezone(UTC)
+
+
+def is_spam(contact: Contact) -> bool:
+    """A contact flagged as spam carries the tag "spam"."""
+    return SPAM_TAG in (contact.tags or [])
+
+
+def find_contact(session: Session, username: str) -> Contact:
+    """The contact with this username, or NotFoundError."""
+    name = normalise_username(username)
+    if not name:
+        raise ValidationError("username is empty")
+    contact = session.scalar(select(Contact).where(Contact.instagram_username == name))
+    if contact is None:
+        raise NotFoundError(f"unknown contact @{name}: import their messages first or check the spelling")
+    return contact
+
+
+def check_text(text: str, *, sender: str | None = None) -> str:
+    """The text to queue, stripped; refused when empty or over the configured sender's limit."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationError("message text is empty")
+    name = sender or get_settings().sender
+    problem = sender_class(name).check_text(cleaned)
+    if problem:
+        raise ValidationError(f"message too long for the {name} sender: {problem}")
+    return cleaned
+
+
+def add_to_queue(
+    session: Session,
+    *,
+    username: str,
+    text: str,
+    at: datetime | None = None,
+    priority: int = 5,
+    now: datetime | None = None,
+) -> QueueItemRead:
+    """Queue one message to a contact (scheduled when `at` is in the future); refuses spam contacts."""
+    now = now or utcnow()
+    contact = find_contact(session, username)
+    if is_spam(contact):
+        raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
+    cleaned = check_text(text)
+    if not 1 <= priority <= 10:
+        raise ValidationError(f"priority must be between 1 and 10 (higher is sent first), not {priority}")
+    when = _aware(at) if at is not None else None
+    future = when is not None and when > now
+    item = OutreachItem(
+        id=uuid.uuid4(),
+        contact_id=contact.id,
+        username=contact.instagram_username,
+        message_text=cleaned,
+        priority=priority,
+        status="scheduled" if future else "pending",
+        scheduled_at=when if future else None,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return QueueItemRead.of(item)
+
+
+def add_next_best_action(session: Session, *, username: str, now: datetime | None = None) -> NextActionQueued:
+    """Queue the contact's top next best action (its filled template) and record the template as used."""
+    # Imported here: the relationship engine is optional for every other queue operation.
+    from everreach.relationship.queries import next_best_actions
+    from everreach.relationship.service import record_template_used
+
+    now = now or utcnow()
+    contact = find_contact(session, username)
+    actions = next_best_actions(session, contact, now=now)
+    if not actions:
+        raise NotFoundError(f"no next best action for @{contact.instagram_username}: no template fits right now")
+    best = actions[0]
+    item = add_to_queue(session, username=contact.instagram_username, text=best.text, now=now)
+    record_template_used(session, contact, action_key=best.action_key, lane=best.lane, now=now)
+    return NextActionQueued(item=item, action_key=best.action_key, lane=best.lane, reason=getattr(best, "reason", None))
+
+
+def resolve_item(session: Session, item_id: uuid.UUID | str) -> OutreachItem:
+    """A queue row by id, or by a unique prefix of its hex id (at least 4 characters)."""
+    if isinstance(item_id, uuid.UUID):
+        item = session.get(OutreachItem, item_id)
+        if item is None:
+            raise NotFoundError(f"no queue item {item_id.hex}")
+        return item
+    raw = item_id.strip().lower().replace("-", "")
+    try:
+        return resolve_item(session, uuid.UUID(raw))
+    except ValueError:
+        pass
+    if len(raw) < 4 or any(c not in "0123456789abcdef" for c in raw):
+        raise ValidationError(f"invalid queue item id {item_id!r}: give the id or at least its first 4 characters")
+    hex_id = func.replace(cast(OutreachItem.id, String), "-", "")
+    matches = session.scalars(select(OutreachItem).where(hex_id.like(f"{raw}%")).limit(2)).all()
+    if not matches:
+        raise NotFoundError(f"no queue item {raw}")
+    if len(matches) > 1:
+        raise ValidationError(f"queue item id {raw!r} is ambiguous: give more characters")
+    return matches[0]
+
+
+def _transition(session: Session, item: OutreachItem, *, allowed: tuple[str, ...], values: dict[str, Any]) -> None:
+    # Conditional UPDATE: if a worker claimed the row meanwhile, nothing changes and the user is told.
+    result = session.execute(
+        update(OutreachItem)
+        .where(OutreachItem.id == item.id, OutreachItem.status.in_(allowed))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(item)
+    if getattr(result, "rowcount", 0) != 1:
+        raise ValidationError(
+            f"queue item {item.id.hex[:8]} is {item.status}: only {', '.join(allowed)} rows can be changed"
+        )
+
+
+def cancel(session: Session, *, item_id: uuid.UUID | str) -> QueueItemRead:
+    """Cancel a row that is not sent or being sent."""
+    item = resolve_item(session, item_id)
+    _transition(session, item, allowed=CANCELLABLE, values={"status": "cancelled"})
+    return QueueItemRead.of(item)
+
+
+def retry(session: Session, *, item_id: uuid.UUID | str) -> QueueItemRead:
+    """Put a failed row back to pending (the user's decision; the worker never does this by itself)."""
+    item = resolve_item(session, item_id)
+    _transition(session, item, allowed=("failed",), values={"status": "pending", "error": None, "scheduled_at": None})
+    return QueueItemRead.of(item)
+
+
+def pacing_status(session: Session, *, now: datetime | None = None, rng: GapRandom = seeded_gap_random) -> PacingRead:
+    """The next allowed automated send, the rules that set it, and the counts behind them."""
+    now = now or utcnow()
+    policy = PacingPolicy.from_settings(get_settings())
+    facts = load_facts(session, policy, now=now)
+    nxt = next_send(policy, facts, now=now, rng=rng)
+    return PacingRead(
+        next_allowed_send=nxt.at,
+        reasons=list(nxt.reasons),
+        sent_last_hour=facts.sent_last_hour,
+        sent_today=facts.sent_today,
+        hourly_cap=policy.hourly_cap,
+        daily_cap=policy.daily_cap,
+        timezone=policy.tz.key,
+        active_hours=policy.active_hours,
+    )
+
+
+def next_allowed_send(session: Session, *, now: datetime | None = None) -> datetime:
+    """The earliest time the pacing allows the next automated send (ignoring per-contact cooldowns)."""
+    return pacing_status(session, now=now).next_allowed_send
+
+
+def list_queue(
+    session: Session, *, status: str | None = None, limit: int = DEFAULT_LIMIT, now: datetime | None = None
+) -> QueueListing:
+    """Rows in send order (waiting ones first, each with its next attempt time), then the finished ones."""
+    now = now or utcnow()
+    if status is not None and status not in QUEUE_STATUSES:
+        raise ValidationError(f"unknown status {status!r}: choose one of {', '.join(QUEUE_STATUSES)}")
+    waiting_first = case((OutreachItem.status.in_(("sending", *OPEN_STATUSES)), 0), else_=1)
+    query = select(OutreachItem).order_by(
+        waiting_first,
+        case((OutreachItem.status.in_(("sending", *OPEN_STATUSES)), -func.coalesce(OutreachItem.priority, 5)), else_=0),
+        func.coalesce(OutreachItem.scheduled_at, OutreachItem.sent_at, OutreachItem.created_at),
+        OutreachItem.created_at,
+        OutreachItem.id,
+    )
+    if status is not None:
+        query = query.where(OutreachItem.status == status)
+    rows = list(session.scalars(query.limit(max(limit, 0))))
+    pacing = pacing_status(session, now=now)
+    policy = PacingPolicy.from_settings(get_settings())
+    waiting = [r for r in rows if r.status in OPEN_STATUSES]
+    cooling = cooldown_until(session, policy, [r.contact_id for r in waiting if r.contact_id], now=now)
+    items = []
+    for row in rows:
+        next_at = None
+        if row.status in OPEN_STATUSES:
+            candidates = [pacing.next_allowed_send, row.scheduled_at or now]
+            if row.contact_id in cooling:
+                candidates.append(cooling[row.contact_id])
+            next_at = policy.next_active(max(c for c in candidates if c is not None))
+        items.append(QueueItemRead.of(row, next_attempt_at=next_at))
+    counts = dict.fromkeys(QUEUE_STATUSES, 0)
+    for state, count in session.execute(select(OutreachItem.status, func.count()).group_by(OutreachItem.status)):
+        counts[state or "pending"] = counts.get(state or "pending", 0) + count
+    return QueueListing(items=items, counts=counts, next_allowed_send=pacing.next_allowed_send, pacing=pacing)
