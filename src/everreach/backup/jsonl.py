@@ -63,7 +63,9 @@ def _open_text(path: Path, mode: str, *, gz: bool) -> IO[str]:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # Valid JSON either way, but many line readers split on U+2028/U+2029: escape them.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def write_jsonl(conn: Connection, path: Path, *, gz: bool, progress: ProgressFn | None = None) -> dict[str, int]:
@@ -111,7 +113,8 @@ def _parse(path: Path, number: int, line: str) -> Any:
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:
-        raise CorruptBackupError(f"{path}: line {number}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+        what = "not an EverReach backup, " if number == 1 else ""
+        raise CorruptBackupError(f"{path}: line {number}: {what}invalid JSON ({exc.msg}, column {exc.colno})") from None
 
 
 def _header(path: Path, number: int, data: Any) -> BackupHeader:

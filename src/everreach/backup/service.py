@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -110,12 +111,9 @@ def backup_database(
 
 
 def _counts_of_file(path: Path) -> dict[str, int]:
-    eng = make_engine(f"sqlite:///{path}")
-    try:
-        with eng.connect() as conn:
-            return row_counts(conn)
-    finally:
-        eng.dispose()
+    """Rows per table of a SQLite file, read-only (an engine would switch the file back to WAL)."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        return {t.name: int(conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]) for t in backup_tables()}
 
 
 def _copy_into_new_sqlite(source: Engine, path: Path, *, progress: ProgressFn | None) -> dict[str, int]:
@@ -126,10 +124,11 @@ def _copy_into_new_sqlite(source: Engine, path: Path, *, progress: ProgressFn | 
         migrate.upgrade(target)
         with _snapshot(source) as src, target.begin() as dest:
             _copy_rows(src, Loader(dest, source=str(path), progress=progress))
-        with target.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
     finally:
         target.dispose()
+    with closing(sqlite3.connect(path)) as conn:
+        # A standalone file: no -wal/-shm sidecars needed to read the copy.
+        conn.execute("PRAGMA journal_mode=DELETE")
     return _counts_of_file(path)
 
 
@@ -179,6 +178,7 @@ def restore_database(
         rows = _restore_sqlite_file(engine, path, force=force, progress=progress)
         return BackupResult(path=str(path), format=chosen, rows=rows)
     gz = chosen == "jsonl.gz"
+    _check_magic(path, gz=gz)
     header = jsonl.read_header(path, gz=gz)
     _check_revision(path, header.revision)
     with engine.connect() as raw:
@@ -189,6 +189,18 @@ def restore_database(
             jsonl.load_jsonl(loader, path, gz=gz)
             rows = row_counts(conn)
     return BackupResult(path=str(path), format=chosen, rows=rows)
+
+
+def _check_magic(path: Path, *, gz: bool) -> None:
+    """Name the real format when a file's content contradicts its name."""
+    with path.open("rb") as handle:
+        start = handle.read(16)
+    if start.startswith(sqlite_file.SQLITE_MAGIC):
+        raise BackupError(f"{path}: is a SQLite database, not JSON lines; use --format sqlite")
+    if start.startswith(b"\x1f\x8b") and not gz:
+        raise BackupError(f"{path}: is gzip-compressed; name it .jsonl.gz or use --format jsonl.gz")
+    if gz and not start.startswith(b"\x1f\x8b"):
+        raise BackupError(f"{path}: is not gzip-compressed; name it .jsonl or use --format jsonl")
 
 
 def _restore_sqlite_file(engine: Engine, path: Path, *, force: bool, progress: ProgressFn | None) -> dict[str, int]:
