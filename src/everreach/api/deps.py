@@ -1,0 +1,34 @@
+"""Request-scoped dependencies: one database session per request (one unit of work), and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from everreach.config import Settings
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """A session that commits when the handler succeeds and rolls back when it raises."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is a 500, not a lie.
+DbSession = Annotated[Session, Depends(_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(_settings)]

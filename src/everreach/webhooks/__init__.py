@@ -1,0 +1,1 @@
+"""The Instagram Messaging webhook receiver (`/webhooks/instagram`)."""
