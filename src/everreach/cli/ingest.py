@@ -1,0 +1,93 @@
+"""`everreach import PATH` and the developer command `everreach dev synth-export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from everreach.cli.app import JsonOption, app, console, engine, err_console, print_json
+from everreach.ingest import ImportProgress, ImportSummary, import_export
+from everreach.ingest.synthetic import generate_export
+
+dev_app = typer.Typer(help="Developer tools (synthetic data).", no_args_is_help=True)
+app.add_typer(dev_app, name="dev")
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="The export's .zip, its folder, a thread folder, or one file.")],
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Your name as the export shows it (default: detected).")
+    ] = None,
+    include_groups: Annotated[
+        bool, typer.Option("--include-groups", help="Import group threads too (one contact per group).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import Instagram DM history from a data export; safe to re-run (only new messages are added)."""
+    eng = engine()
+    if console.is_terminal and not as_json:
+        with Progress(
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("threads"),
+            TimeRemainingColumn(), console=console, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("import", total=None)
+
+            def on_progress(p: ImportProgress) -> None:
+                bar.update(task, completed=p.units_done, total=p.units_total)
+
+            summary = import_export(eng, path, owner=owner, include_groups=include_groups, progress=on_progress)
+    else:
+        summary = import_export(eng, path, owner=owner, include_groups=include_groups)
+    if as_json:
+        print_json(summary.model_dump())
+    else:
+        _print_summary(summary)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    owner = f"{summary.owner} ({summary.owner_source})" if summary.owner else summary.owner_source
+    console.print(f"imported {summary.source}  owner: {owner}", markup=False, highlight=False)
+    console.print(
+        f"threads: {summary.threads_imported} imported of {summary.threads_total}, "
+        f"{summary.groups_skipped} group(s) skipped\n"
+        f"contacts: {summary.contacts_new} new, {summary.contacts_updated} updated"
+        + (f", {summary.contacts_flagged_spam} flagged as spam" if summary.contacts_flagged_spam else "")
+        + f"\nmessages: {summary.messages_new} new, {summary.messages_duplicate} duplicate"
+        + (f", {summary.messages_truncated} long texts cut" if summary.messages_truncated else ""),
+        markup=False,
+        highlight=False,
+    )
+    if summary.groups_skipped:
+        console.print("skipped groups (use --include-groups): " + ", ".join(summary.skipped_groups[:10])
+                      + (" ..." if summary.groups_skipped > 10 else ""), markup=False, highlight=False)  # fmt: skip
+    for failure in summary.files_with_errors:
+        err_console.print(f"error: {failure.file}: {failure.error}", markup=False, style="red")
+    if summary.files_with_errors:
+        err_console.print(f"{len(summary.files_with_errors)} file(s) with errors", style="red")
+
+
+@dev_app.command("synth-export")
+def synth_export(
+    out: Annotated[Path, typer.Argument(help="Folder to write (or a .zip path).")],
+    threads: Annotated[int, typer.Option("--threads", min=1, help="Number of threads.")] = 100,
+    messages: Annotated[int, typer.Option("--messages", min=0, help="Total messages over all threads.")] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same export).")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a realistic synthetic Instagram export (folder layout, split files, mojibake, system lines)."""
+    manifest = generate_export(out, threads=threads, messages=messages, seed=seed)
+    if as_json:
+        print_json(manifest.model_dump())
+        return
+    console.print(
+        f"wrote {out}: {manifest.threads} threads ({manifest.group_threads} groups, "
+        f"{manifest.request_threads} requests), {manifest.messages} messages in {manifest.files} files",
+        markup=False,
+        highlight=False,
+    )

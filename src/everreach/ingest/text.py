@@ -1,0 +1,94 @@
+"""Text repair and classification: mojibake, system lines, stable text for typed messages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: The seed's unique btree index (contact_id, message_text, sent_at) rejects index rows over ~2700 bytes on
+#: PostgreSQL. Longer texts are cut at this many UTF-8 bytes (on both engines, so dedupe behaves the same)
+#: and the full text is kept in raw_data["full_text"].
+MAX_TEXT_BYTES = 2000
+TRUNCATION_MARK = " …"
+
+_EDITED_SUFFIX = " (edited)"
+
+# (compiled pattern, message_type) for the English system lines Meta writes as message content.
+_SYSTEM_LINES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE | re.DOTALL), kind)
+    for pattern, kind in (
+        (r"^.{0,200} sent an attachment\.?$", "attachment"),
+        (r"^(.{0,200} )?liked a message\.?$", "like"),
+        (r"^(.{0,200} )?reacted .{1,40} to (your|their|a|his|her) message\.?$", "reaction"),
+        (r"^(.{0,200} )?unsent a message\.?$", "unsent"),
+        (r"^.{0,200} sent a voice message\.?$", "audio"),
+        (r"^.{0,200} sent a (photo|video|gif|sticker)\.?$", "attachment"),
+        (r"^(audio|video) call ended\.?$", "call"),
+        (r"^(missed (an )?(audio|video) call|.{0,200} started (an audio|a video) (call|chat))\.?$", "call"),
+        (r"^.{0,200} (mentioned you in (their|his|her) story|replied to your story|shared a story)\.?$", "story"),
+        (r"^.{0,200}(joined|left) the group\.?$", "system"),
+        (r"^.{0,200} (named|renamed) the group.*$", "system"),
+        (r"^.{0,200} added .{1,200} to the group\.?$", "system"),
+        (r"^.{0,200} removed .{1,200} from the group\.?$", "system"),
+        (r"^.{0,200} changed the group photo\.?$", "system"),
+        (r"^.{0,200}'s poll has (multiple )?updates?\.?$", "poll"),
+        (r"^this poll is no longer available\.?$", "poll"),
+        (r"^.{0,200} created a poll.*$", "poll"),
+    )
+)
+
+
+def fix_mojibake(value: str) -> str:
+    """Undo Meta's "every UTF-8 byte as its own \\u00XX" encoding, only where that repair succeeds."""
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def fix_deep(value: Any) -> Any:
+    """fix_mojibake applied to every string inside a JSON value (reactions, shares, names)."""
+    if isinstance(value, str):
+        return fix_mojibake(value)
+    if isinstance(value, list):
+        return [fix_deep(v) for v in value]
+    if isinstance(value, dict):
+        return {k: fix_deep(v) for k, v in value.items()}
+    return value
+
+
+def strip_edited(content: str) -> tuple[str, bool]:
+    """Drop the " (edited)" suffix of 2025 exports, so an edited message still matches its earlier copy."""
+    if content.endswith(_EDITED_SUFFIX) and len(content) > len(_EDITED_SUFFIX):
+        return content[: -len(_EDITED_SUFFIX)], True
+    return content, False
+
+
+def system_type(content: str) -> str | None:
+    """The message_type of a system line ("X sent an attachment.", "Liked a message"), else None."""
+    if len(content) > 300:
+        return None
+    for pattern, kind in _SYSTEM_LINES:
+        if pattern.match(content):
+            return kind
+    return None
+
+
+def clean_text(text: str) -> str:
+    """Remove characters PostgreSQL text cannot hold (NUL) and trailing blanks of system lines."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text.rstrip()
+
+
+def fit_text(text: str) -> tuple[str, bool]:
+    """Cut text longer than MAX_TEXT_BYTES (UTF-8) on a character boundary; True when cut."""
+    if len(text) * 4 <= MAX_TEXT_BYTES:  # fast path: cannot exceed the limit
+        return text, False
+    encoded = text.encode("utf-8")
+    if len(encoded) <= MAX_TEXT_BYTES:
+        return text, False
+    limit = MAX_TEXT_BYTES - len(TRUNCATION_MARK.encode("utf-8"))
+    return encoded[:limit].decode("utf-8", errors="ignore") + TRUNCATION_MARK, True
