@@ -1,0 +1,183 @@
+"""`everreach queue add|list|cancel|retry` and `everreach worker`: thin layers over everreach.outreach."""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from everreach.cli.app import JsonOption, app, console, engine, print_json, unit_of_work
+from everreach.config import get_settings
+from everreach.errors import ValidationError
+from everreach.outreach import queue as service
+from everreach.outreach.pacing import PacingPolicy
+from everreach.outreach.schemas import PacingRead, QueueItemRead
+from everreach.outreach.senders import make_sender
+from everreach.outreach.worker import Step, Worker
+
+queue_app = typer.Typer(help="The outreach queue: add, list, cancel, retry.", no_args_is_help=True)
+app.add_typer(queue_app, name="queue")
+
+_RELATIVE = re.compile(r"^\+?(\d+)\s*([mhd])$")
+
+
+def parse_when(raw: str, *, now: datetime | None = None) -> datetime:
+    """`--at`: ISO 8601 (naive = local time zone) or relative `+30m`, `+2h`, `+1d`."""
+    now = now or datetime.now(UTC)
+    match = _RELATIVE.match(raw.strip().lower())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        return now + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    try:
+        return datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValidationError(f"--at {raw!r}: give an ISO date-time (2025-03-01T10:30) or +30m, +2h, +1d") from None
+
+
+def _local(when: datetime | None) -> str:
+    if when is None:
+        return "-"
+    tz = PacingPolicy.from_settings(get_settings()).tz
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _pacing_line(pacing: PacingRead) -> str:
+    why = f" ({'; '.join(pacing.reasons)})" if pacing.reasons else ""
+    return (
+        f"next allowed send: {_local(pacing.next_allowed_send)} {pacing.timezone}{why} · "
+        f"sent last hour {pacing.sent_last_hour}/{pacing.hourly_cap} · today {pacing.sent_today}/{pacing.daily_cap} · "
+        f"active hours {pacing.active_hours}"
+    )
+
+
+@queue_app.command("add")
+def add(
+    user: Annotated[str, typer.Argument(help="Instagram username (with or without @).")],
+    text: Annotated[str | None, typer.Argument(help="The message; omit with --from-next.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When: ISO date-time (local) or +30m, +2h, +1d.")] = None,
+    priority: Annotated[int, typer.Option("--priority", help="1-10, higher is sent first.")] = 5,
+    from_next: Annotated[bool, typer.Option("--from-next", help="Queue the contact's next best action.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue a message to a contact (refused for unknown, spam, empty or too-long messages)."""
+    if from_next == (text is not None):
+        raise ValidationError("give either TEXT or --from-next")
+    with unit_of_work() as session:
+        if from_next:
+            queued = service.add_next_best_action(session, username=user)
+            item, note = queued.item, f" (template {queued.lane}/{queued.action_key})"
+        else:
+            when = parse_when(at) if at else None
+            item, note = service.add_to_queue(session, username=user, text=text or "", at=when, priority=priority), ""
+    if as_json:
+        print_json(item.model_dump(mode="json"))
+        return
+    when_text = f" for {_local(item.scheduled_at)}" if item.scheduled_at else ""
+    console.print(f"queued {item.id.hex[:8]} to @{item.username}{when_text}{note}: {item.status}", markup=False)
+
+
+@queue_app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option("--status", help="Only rows in this status.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = service.DEFAULT_LIMIT,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the queue in send order with each row's next attempt time, and the pacing status."""
+    with unit_of_work() as session:
+        listing = service.list_queue(session, status=status, limit=limit)
+    if as_json:
+        print_json(listing.model_dump(mode="json"))
+        return
+    table = Table("id", "user", "status", "prio", "next attempt / sent", "message", "error")
+    for item in listing.items:
+        when = item.next_attempt_at if item.status in service.OPEN_STATUSES else item.sent_at
+        table.add_row(
+            item.id.hex[:8],
+            f"@{item.username}",
+            item.status,
+            str(item.priority),
+            _local(when),
+            _short(item.message_text),
+            _short(item.error or ""),
+        )
+    console.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in listing.counts.items() if v)
+    console.print(f"{len(listing.items)} shown · {counts or 'queue empty'}", markup=False)
+    console.print(_pacing_line(listing.pacing), markup=False)
+
+
+def _short(value: str, width: int = 48) -> str:
+    flat = " ".join(value.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _show(item: QueueItemRead, verb: str) -> None:
+    console.print(f"{verb} {item.id.hex[:8]} @{item.username}: {item.status}", markup=False)
+
+
+@queue_app.command("cancel")
+def cancel(item_id: Annotated[str, typer.Argument(help="Row id (or its first characters).")]) -> None:
+    """Cancel a row that is not sent or being sent."""
+    with unit_of_work() as session:
+        _show(service.cancel(session, item_id=item_id), "cancelled")
+
+
+@queue_app.command("retry")
+def retry(item_id: Annotated[str, typer.Argument(help="Row id (or its first characters).")]) -> None:
+    """Put a failed row back to pending (the worker never retries a failed row by itself)."""
+    with unit_of_work() as session:
+        _show(service.retry(session, item_id=item_id), "pending again")
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One step (at most one send), then exit.")] = False,
+    drain: Annotated[bool, typer.Option("--drain", help="Exit once nothing can be sent right now.")] = False,
+    sender: Annotated[
+        str | None, typer.Option("--sender", help="dry-run, graph or dm-server (default: EVERREACH_SENDER).")
+    ] = None,
+) -> None:
+    """Send due queue rows at the configured pace, at most once each; Ctrl-C stops after the current send."""
+    eng = engine()
+    stop = threading.Event()
+    previous = _install_stop_handlers(stop)
+    try:
+        with Worker(eng, sender=make_sender(get_settings(), sender)) as w:
+            console.print(f"worker {w.worker_id} · {w.sender.describe()}", markup=False)
+            w.run(once=once, drain=drain, on_step=_report, sleep=stop.wait, should_stop=stop.is_set)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    with unit_of_work() as session:
+        console.print(_pacing_line(service.pacing_status(session)), markup=False)
+
+
+def _install_stop_handlers(stop: threading.Event) -> dict[int, signal._HANDLER]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def _stop(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    return {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _report(step: Step) -> None:
+    for row in step.recovered:
+        console.print(f"failed {row.hex[:8]}: interrupted: delivery unknown (a worker died while sending)")
+    for item in step.skipped:
+        console.print(f"{item.status} {item.id.hex[:8]} @{item.username}: {item.error}", markup=False)
+    if step.item is not None:
+        detail = f": {step.error}" if step.error else ""
+        verb = {"sent": "sent", "failed": "failed", "retry": "rescheduled"}.get(step.kind, step.kind)
+        console.print(f"{verb} {step.item.id.hex[:8]} @{step.item.username}{detail}", markup=False)
+    elif step.kind == "idle":
+        why = f" ({'; '.join(step.reasons)})" if step.reasons else ""
+        wake = f"; next row due {_local(step.wake_at)}" if step.wake_at else "; nothing waiting"
+        console.print(f"idle: next allowed send {_local(step.next_allowed_send)}{why}{wake}", markup=False)

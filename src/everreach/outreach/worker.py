@@ -1,0 +1,361 @@
+"""The outreach worker: claim one due row atomically, commit the claim, send, record the outcome.
+
+At most once: the claim (row -> `sending`, an `outreach_attempts` row, a liveness lock) commits before
+anything is sent; a claim whose worker died is failed by the next worker, never re-sent (claims.py).
+Claims are serialised by a short lock (PostgreSQL: a transaction advisory lock plus `FOR UPDATE SKIP
+LOCKED`; SQLite: `BEGIN IMMEDIATE`), so the pacing counts every worker's sends; sending runs unlocked.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Engine, Select, exists, func, or_, select, text, update
+from sqlalchemy.orm import Session, aliased
+
+from everreach.config import Settings, get_settings
+from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
+from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, ClaimLocks, FileLocks, recover_interrupted
+from everreach.outreach.pacing import (
+    GapRandom,
+    PacingPolicy,
+    cooldown_until,
+    counted_attempt,
+    load_facts,
+    next_send,
+    seeded_gap_random,
+)
+from everreach.outreach.queue import OPEN_STATUSES, is_spam, utcnow
+from everreach.outreach.record import record_sent_message
+from everreach.outreach.schemas import QueueItemRead
+from everreach.outreach.senders import OutboundMessage, Sender, SendResult
+
+#: Serialises claims on PostgreSQL (any constant works; this one spells "everreach" loosely).
+PACING_LOCK_KEY = 0x0E7E_4EAC_0000_0001
+#: Rescheduled sends (429, unavailable) given up on after this many tries of one row.
+MAX_DEFERRALS = 5
+#: Rows skipped in one claim (spam, unknown contact, too long) before the step gives up.
+MAX_SKIPS = 50
+
+StepKind = Literal["sent", "failed", "retry", "idle"]
+
+
+@dataclass
+class Step:
+    """What one worker step did, and when the next send may happen."""
+
+    kind: StepKind
+    item: QueueItemRead | None = None
+    error: str | None = None
+    next_allowed_send: datetime | None = None
+    reasons: tuple[str, ...] = ()
+    #: When the worker should look again (idle steps): the later of pacing and the first waiting row.
+    wake_at: datetime | None = None
+    recovered: list[uuid.UUID] = field(default_factory=list)
+    skipped: list[QueueItemRead] = field(default_factory=list)
+
+
+@dataclass
+class _Claim:
+    item: OutreachItem
+    attempt_id: uuid.UUID
+    message: OutboundMessage
+
+
+def make_worker_id() -> str:
+    """host:pid:random, unique per worker run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Sends queued rows one at a time through one sender, at the configured human pace."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        sender: Sender,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: GapRandom = seeded_gap_random,
+        worker_id: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sender = sender
+        self.policy = PacingPolicy.from_settings(settings or get_settings())
+        self.clock = clock
+        self.rng = rng
+        self.worker_id = worker_id or make_worker_id()
+        self.is_postgres = engine.dialect.name == "postgresql"
+        # One connection for the worker's life: PostgreSQL claim locks live as long as it does.
+        self.conn = engine.connect()
+        self.locks: ClaimLocks
+        if self.is_postgres:
+            self.locks = AdvisoryLocks(self.conn)
+        else:
+            if not engine.url.database or engine.url.database == ":memory:":
+                raise ValueError("the worker needs a database file")
+            self.conn.execution_options(sqlite_begin="IMMEDIATE")
+            self.locks = FileLocks(engine.url.database)
+
+    def close(self) -> None:
+        """Close the connection and the sender."""
+        self.conn.close()
+        self.sender.close()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with Session(bind=self.conn, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # -- one step ------------------------------------------------------------------------------------------
+
+    def recover(self) -> list[uuid.UUID]:
+        """Fail the `sending` rows whose worker died (see claims.py)."""
+        with self._transaction() as session:
+            dead = recover_interrupted(session, self.locks, now=self.clock())
+        for item_id in dead:
+            self.locks.after_probe(item_id)
+        return dead
+
+    def step(self) -> Step:
+        """Recover dead claims, then claim, send and record at most one row."""
+        recovered = self.recover()
+        skipped: list[QueueItemRead] = []
+        claim_or_idle = self._claim(skipped)
+        if isinstance(claim_or_idle, Step):
+            claim_or_idle.recovered, claim_or_idle.skipped = recovered, skipped
+            return claim_or_idle
+        claim = claim_or_idle
+        try:
+            try:
+                result = self.sender.send(claim.message)
+            except Exception as exc:  # a sender bug must not lose the outcome: the row fails, never re-sent
+                result = SendResult.failed(f"delivery unknown: sender error: {type(exc).__name__}: {exc}")
+            step = self._record(claim, result)
+        finally:
+            self.locks.release(claim.item.id)
+        step.recovered, step.skipped = recovered, skipped
+        return step
+
+    def _claim(self, skipped: list[QueueItemRead]) -> _Claim | Step:
+        held: uuid.UUID | None = None
+        try:
+            with self._transaction() as session:
+                if self.is_postgres:
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PACING_LOCK_KEY})
+                now = self.clock()
+                nxt = next_send(self.policy, load_facts(session, self.policy, now=now), now=now, rng=self.rng)
+                if nxt.at > now:
+                    return self._idle(session, now, nxt.at, nxt.reasons)
+                for _ in range(MAX_SKIPS):
+                    item = session.scalars(self._due(now)).first()
+                    if item is None:
+                        break
+                    refusal = self._refusal(session, item)
+                    if refusal is not None:
+                        item.status, item.error = refusal
+                        session.flush()
+                        skipped.append(QueueItemRead.of(item))
+                        continue
+                    if not self.locks.hold(item.id):
+                        break
+                    held = item.id
+                    return self._mark_sending(session, item, now)
+                return self._idle(session, now, nxt.at, nxt.reasons)
+        except BaseException:
+            if held is not None:
+                self.locks.release(held)
+            raise
+
+    def _due(self, now: datetime) -> Select[OutreachItem]:
+        query = select(OutreachItem).where(
+            OutreachItem.status.in_(OPEN_STATUSES),
+            or_(OutreachItem.scheduled_at.is_(None), OutreachItem.scheduled_at <= now),
+        )
+        if self.policy.cooldown > timedelta(0):
+            since = now - self.policy.cooldown
+            other = aliased(OutreachItem)
+            query = query.where(
+                ~exists().where(
+                    OutreachAttempt.queue_id == other.id,
+                    other.contact_id == OutreachItem.contact_id,
+                    counted_attempt(),
+                    OutreachAttempt.claimed_at > since,
+                ),
+                ~exists().where(
+                    Message.contact_id == OutreachItem.contact_id,
+                    Message.is_outbound.is_(True),
+                    Message.sent_by_automation.is_(True),
+                    Message.sent_at > since,
+                ),
+            )
+        return (
+            query.order_by(
+                func.coalesce(OutreachItem.priority, 5).desc(),
+                func.coalesce(OutreachItem.scheduled_at, OutreachItem.created_at),
+                OutreachItem.created_at,
+                OutreachItem.id,
+            )
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+
+    def _refusal(self, session: Session, item: OutreachItem) -> tuple[str, str] | None:
+        contact = session.get(Contact, item.contact_id) if item.contact_id else None
+        if contact is None:
+            contact = session.scalar(select(Contact).where(Contact.instagram_username == item.username))
+            if contact is None:
+                return "failed", f"unknown contact @{item.username}"
+            item.contact_id = contact.id
+        if is_spam(contact):
+            return "cancelled", "contact flagged as spam: never sent"
+        problem = self.sender.check_text(item.message_text)
+        if problem:
+            return "failed", f"not sent by {self.sender.name}: {problem}"
+        return None
+
+    def _mark_sending(self, session: Session, item: OutreachItem, now: datetime) -> _Claim:
+        attempt = OutreachAttempt(
+            id=uuid.uuid4(), queue_id=item.id, worker_id=self.worker_id, sender=self.sender.name, claimed_at=now
+        )
+        session.add(attempt)
+        item.status, item.error = "sending", None
+        igsid = session.scalar(
+            select(ContactIdentity.external_id)
+            .where(ContactIdentity.contact_id == item.contact_id, ContactIdentity.provider == "instagram")
+            .order_by(ContactIdentity.created_at.desc())
+            .limit(1)
+        )
+        last_inbound = session.scalar(
+            select(func.max(Message.sent_at)).where(
+                Message.contact_id == item.contact_id, Message.is_outbound.is_(False)
+            )
+        )
+        message = OutboundMessage(
+            queue_id=item.id,
+            contact_id=item.contact_id,
+            username=item.username,
+            text=item.message_text,
+            now=now,
+            igsid=igsid,
+            last_inbound_at=last_inbound,
+        )
+        return _Claim(item=item, attempt_id=attempt.id, message=message)
+
+    def _idle(self, session: Session, now: datetime, allowed: datetime, reasons: tuple[str, ...]) -> Step:
+        waiting = session.execute(
+            select(OutreachItem.contact_id, OutreachItem.scheduled_at)
+            .where(OutreachItem.status.in_(OPEN_STATUSES))
+            .order_by(func.coalesce(OutreachItem.scheduled_at, OutreachItem.created_at))
+            .limit(500)
+        ).all()
+        wake: datetime | None = None
+        if waiting:
+            cooling = cooldown_until(session, self.policy, [c for c, _ in waiting if c is not None], now=now)
+            wake = min(
+                max(allowed, when or now, cooling.get(contact, now) if contact else now) for contact, when in waiting
+            )
+            wake = self.policy.next_active(wake)
+        return Step(kind="idle", next_allowed_send=allowed, reasons=reasons, wake_at=wake)
+
+    def _record(self, claim: _Claim, result: SendResult) -> Step:
+        with self._transaction() as session:
+            now = self.clock()
+            item_id = claim.item.id
+            values: dict[str, object]
+            if result.kind == "sent":
+                outcome, values = "sent", {"status": "sent", "sent_at": now, "error": None}
+            elif result.kind == "retry" and self._deferrals(session, item_id) + 1 < MAX_DEFERRALS:
+                wait = timedelta(seconds=result.retry_after or 300)
+                outcome = "deferred"
+                values = {"status": "scheduled", "scheduled_at": now + wait, "error": f"will retry: {result.error}"}
+            else:
+                error = result.error or "failed"
+                if result.kind == "retry":
+                    error = f"gave up after {MAX_DEFERRALS} tries: {error}"
+                outcome, values = "failed", {"status": "failed", "error": error}
+            # A row a recovering worker wrongly took for dead still gets the true outcome of a delivery.
+            live = OutreachItem.status == "sending"
+            if result.kind == "sent":
+                live = or_(live, (OutreachItem.status == "failed") & (OutreachItem.error == INTERRUPTED))
+            session.execute(
+                update(OutreachItem)
+                .where(OutreachItem.id == item_id, live)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(OutreachAttempt)
+                .where(OutreachAttempt.id == claim.attempt_id)
+                .values(outcome=outcome, finished_at=now, error=result.error)
+                .execution_options(synchronize_session=False)
+            )
+            if result.kind == "sent" and self.sender.delivers and claim.item.contact_id is not None:
+                record_sent_message(
+                    session,
+                    contact_id=claim.item.contact_id,
+                    text=claim.item.message_text,
+                    sent_at=now,
+                    queue_id=item_id,
+                    sender=self.sender.name,
+                    external_id=result.external_id,
+                )
+            item = session.get(OutreachItem, item_id, populate_existing=True)
+            assert item is not None
+            nxt = next_send(self.policy, load_facts(session, self.policy, now=now), now=now, rng=self.rng)
+            kind: StepKind = "retry" if outcome == "deferred" else outcome  # type: ignore[assignment]
+            return Step(
+                kind=kind,
+                item=QueueItemRead.of(item),
+                error=result.error,
+                next_allowed_send=nxt.at,
+                reasons=nxt.reasons,
+            )
+
+    def _deferrals(self, session: Session, item_id: uuid.UUID) -> int:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(OutreachAttempt)
+                .where(OutreachAttempt.queue_id == item_id, OutreachAttempt.outcome == "deferred")
+            )
+            or 0
+        )
+
+    # -- the loop ------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        once: bool = False,
+        drain: bool = False,
+        on_step: Callable[[Step], None] = lambda _step: None,
+        sleep: Callable[[float], object] = time.sleep,
+        max_sleep: float = 30.0,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Step until stopped: `once` does one step; `drain` stops when nothing can be sent right now."""
+        while not should_stop():
+            step = self.step()
+            on_step(step)
+            if once or (drain and step.kind == "idle"):
+                return
+            if step.kind == "idle":
+                # New rows may arrive at any time, so never sleep longer than max_sleep.
+                target = step.wake_at or step.next_allowed_send or self.clock()
+                sleep(min(max((target - self.clock()).total_seconds(), 1.0), max_sleep))
