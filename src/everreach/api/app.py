@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from everreach import __version__
 from everreach.api.errors import install_error_handlers
+from everreach.api.imports import ImportJobs
 from everreach.api.routes import router as api_router
 from everreach.api.security import SecurityMiddleware
 from everreach.config import Settings, get_settings
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.imports = ImportJobs(sessions=app.state.sessions, upload_dir=settings.data_dir / "uploads")
     app.add_middleware(SecurityMiddleware, settings=settings)
     install_error_handlers(app)
     app.include_router(api_router)

@@ -44,14 +44,14 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a page template with the request, its CSRF token and the current section."""
     context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
-    return templates().TemplateResponse(request, name, context, status_code=status)
+    return templates().TemplateResponse(request, name, context, status_code=status_code)
 
 
 def error_page(request: Request, *, status: int, message: str) -> HTMLResponse:
     """An HTML error page (an htmx request gets just the message fragment)."""
     if request.headers.get("hx-request"):
-        return render(request, "_error.html", status=status, message=message)
-    return render(request, "error.html", status=status, message=message, title="Error")
+        return render(request, "_error.html", status_code=status, message=message)
+    return render(request, "error.html", status_code=status, message=message, title="Error")

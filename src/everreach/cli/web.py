@@ -1,0 +1,45 @@
+"""`everreach serve`: the dashboard, JSON API and Instagram webhook in one local web server."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from everreach import config
+from everreach.cli.app import app, console
+from everreach.errors import ConfigError
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and 'localhost'."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).", min=1, max=65535)] = None,
+) -> None:
+    """Run the dashboard, JSON API (/api/v1) and Instagram webhook (/webhooks/instagram)."""
+    import uvicorn
+
+    from everreach.api import create_app
+
+    settings = config.get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    if not is_loopback(host) and not settings.access_token:
+        raise ConfigError(
+            f"refusing to listen on {host}: set EVERREACH_ACCESS_TOKEN first (anyone on the network could read "
+            "your messages), or bind 127.0.0.1"
+        )
+    application = create_app(settings)
+    console.print(f"EverReach dashboard on http://{'localhost' if is_loopback(host) else host}:{port}/  (Ctrl-C stops)")
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
