@@ -97,7 +97,10 @@ def _decode_timestamp(value: Any) -> datetime:
         raise CodecError(f"invalid timestamp {value!r}") from None
     if parsed.tzinfo is None:
         raise CodecError(f"timestamp {value!r} has no UTC offset")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise CodecError(f"timestamp {value!r} is out of range") from None
 
 
 def _decode_bool(value: Any) -> bool:
