@@ -204,7 +204,8 @@ def test_spam_contacts_are_never_sent(engine: Engine, session: Session, tmp_path
     session.commit()
     with _worker(engine, clock) as w:
         step = w.step()
-    assert step.item is not None and step.item.id == ok_id
+    assert step.item is not None
+    assert step.item.id == ok_id
     assert [s.id for s in step.skipped] == [spam_id]
     session.expire_all()
     row = session.get(OutreachItem, spam_id)

@@ -16,7 +16,7 @@ from everreach.outreach.senders.dm_server import DmServerSender
 from everreach.outreach.senders.dry_run import DryRunSender
 from everreach.outreach.senders.graph import GraphSender
 from tests.outreach.factories import T0
-from tests.outreach.servers import Received, Reply, serve, unused_port_url
+from tests.outreach.servers import Reply, serve, unused_port_url
 
 
 def message(**kw: object) -> OutboundMessage:
