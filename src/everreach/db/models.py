@@ -386,3 +386,14 @@ class OutreachAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("idx_outreach_attempts_queue", "queue_id"),)
+
+
+class FitSignalScan(Base):
+    """fit_signal_scans: the created_at up to which messages were scanned for fit signals, per signal set."""
+
+    __tablename__ = "fit_signal_scans"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    scanned_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fingerprint: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime | None] = _now()

@@ -34,9 +34,7 @@ def is_filler(text: str) -> bool:
     return len(stripped) <= 2 or stripped.lower() in FILLERS
 
 
-def is_meaningful(
-    *, text: str, is_outbound: bool, sent_by_automation: bool, message_type: str = "text"
-) -> bool:
+def is_meaningful(*, text: str, is_outbound: bool, sent_by_automation: bool, message_type: str = "text") -> bool:
     """True when the message counts as a meaningful touch for recency and `last_meaningful_touch`."""
     if not is_outbound:
         return True

@@ -1,0 +1,264 @@
+"""Gather the facts of many contacts at once: a handful of set-based queries, never one query per contact.
+
+1. one aggregate pass over all messages (last meaningful touch, totals);
+2. one windowed pass over the last 90 days of messages (resonance, 72-hour replies, cadence);
+3. the contacts themselves (context card, value log, trust signals, stored values);
+4. relationship events grouped by kind; 5. fit signals matched on two or more days.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, not_, select, true
+from sqlalchemy.orm import Session
+
+from everreach.db.models import Contact, FitSignal, FitSignalMatch, Message, RelationshipEvent
+from everreach.relationship.scoring import CONSENT_POINTS, ContactFacts, MessageFacts
+from everreach.relationship.textfeatures import (
+    CADENCE_WINDOW,
+    MAX_CHARS_PER_MESSAGE,
+    REPLY_WINDOW,
+    RESONANCE_WINDOW,
+    emotion_sql,
+    epoch_seconds,
+    floor_int,
+    self_sql,
+    shallow_sql,
+    strpos_,
+)
+from everreach.relationship.touch import meaningful_sql
+
+CONTEXT_FIELDS = (
+    "what_theyre_building",
+    "current_friction",
+    "their_definition_of_win",
+    "constraints",
+    "preferred_contact_style",
+)
+TEMPLATE_USED = "template_used"
+PURCHASE = "purchase"
+
+
+@dataclass
+class ContactState:
+    """A contact's stored row as the engine reads it (what recompute compares against)."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str | None
+    stage: str | None
+    score: int | None
+    stored: dict[str, int | None]
+    last_touch: datetime | None
+    totals: tuple[int | None, int | None]
+    fit_summary: list[Any] | None
+    facts: ContactFacts = field(default_factory=ContactFacts)
+
+
+def _meaningful() -> ColumnElement[bool]:
+    return meaningful_sql(
+        text=Message.__table__.c.message_text,
+        is_outbound=Message.__table__.c.is_outbound,
+        sent_by_automation=Message.__table__.c.sent_by_automation,
+        message_type=Message.__table__.c.message_type,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _filter(column: Any, ids: Sequence[uuid.UUID] | None) -> ColumnElement[bool]:
+    if ids is None:
+        return true()
+    if len(ids) == 1:
+        return column == ids[0]  # type: ignore[no-any-return]
+    return column.in_(list(ids))  # type: ignore[no-any-return]
+
+
+def message_totals(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """contact id -> (last meaningful touch, sent, received), in one pass over the messages."""
+    last = func.max(
+        case(
+            (Message.is_outbound == false(), Message.sent_at),
+            (_meaningful(), Message.sent_at),
+            else_=None,
+        )
+    )
+    stmt = (
+        select(
+            Message.contact_id,
+            last,
+            func.sum(case((Message.is_outbound == true(), 1), else_=0)),
+            func.sum(case((Message.is_outbound == true(), 0), else_=1)),
+        )
+        .where(_filter(Message.contact_id, ids))
+        .group_by(Message.contact_id)
+    )
+    return {row[0]: tuple(row[1:]) for row in session.execute(stmt) if row[0] is not None}
+
+
+def recent_features(
+    session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """contact id -> resonance and cadence aggregates over the last 90 days (one windowed pass)."""
+    t = epoch_seconds(Message.sent_at)
+    next_in = func.min(case((Message.is_outbound == false(), t), else_=None)).over(
+        partition_by=Message.contact_id,
+        order_by=(Message.sent_at, Message.is_outbound.desc()),
+        rows=(1, None),
+    )
+    r = (
+        select(
+            Message.contact_id.label("cid"),
+            Message.is_outbound.label("out"),
+            Message.message_text.label("txt"),
+            t.label("t"),
+            _meaningful().label("mf"),
+            next_in.label("next_in"),
+        )
+        .where(_filter(Message.contact_id, ids))
+        .where(Message.sent_at >= now - RESONANCE_WINDOW, Message.sent_at <= now)
+        .cte("recent")
+    )
+    now_s = now.timestamp()
+    deep = and_(r.c.out == false(), not_(shallow_sql(r.c.txt)))
+    mine = and_(r.c.out == true(), r.c.mf == true())
+    cad = and_(r.c.mf == true(), r.c.t >= literal(now_s - CADENCE_WINDOW.total_seconds()))
+
+    def count_if(cond: ColumnElement[bool]) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    stmt = select(
+        r.c.cid,
+        count_if(deep),
+        func.sum(
+            case(
+                (and_(deep, func.length(r.c.txt) > MAX_CHARS_PER_MESSAGE), MAX_CHARS_PER_MESSAGE),
+                (deep, func.length(r.c.txt)),
+                else_=0,
+            )
+        ),
+        count_if(and_(deep, strpos_(r.c.txt, literal("?")) > 0)),
+        count_if(and_(deep, self_sql(r.c.txt))),
+        count_if(and_(deep, emotion_sql(r.c.txt))),
+        count_if(mine),
+        count_if(and_(mine, r.c.next_in - r.c.t <= literal(REPLY_WINDOW.total_seconds() + 0.001))),
+        func.count(distinct(case((cad, floor_int((literal(now_s) - r.c.t) / 604800.0)), else_=None))),
+        func.max(case((and_(cad, r.c.out == false()), 1), else_=0)),
+        func.max(case((and_(cad, r.c.out == true()), 1), else_=0)),
+    ).group_by(r.c.cid)
+    return {row[0]: tuple(row[1:]) for row in session.execute(stmt) if row[0] is not None}
+
+
+def event_counts(
+    session: Session, *, ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[tuple[str, str | None], int]]:
+    """contact id -> {(kind, detail-for-templates): count} for consent, purchase and template events."""
+    detail = case((RelationshipEvent.kind == TEMPLATE_USED, RelationshipEvent.detail), else_=None)
+    kinds = [*CONSENT_POINTS, TEMPLATE_USED, PURCHASE]
+    stmt = (
+        select(RelationshipEvent.contact_id, RelationshipEvent.kind, detail, func.count())
+        .where(RelationshipEvent.kind.in_(kinds), _filter(RelationshipEvent.contact_id, ids))
+        .group_by(RelationshipEvent.contact_id, RelationshipEvent.kind, detail)
+    )
+    out: dict[uuid.UUID, dict[tuple[str, str | None], int]] = {}
+    for cid, kind, det, n in session.execute(stmt):
+        out.setdefault(cid, {})[(kind, det)] = int(n)
+    return out
+
+
+def fit_repeats(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+    """contact id -> the first (by product, key) active fit signal matched on >= 2 distinct UTC days."""
+    day = floor_int(epoch_seconds(FitSignalMatch.matched_on) / 86400.0)
+    stmt = (
+        select(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
+        .join(FitSignal, FitSignal.id == FitSignalMatch.fit_signal_id)
+        .where(FitSignal.is_active == true(), _filter(FitSignalMatch.contact_id, ids))
+        .group_by(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
+        .having(func.count(distinct(day)) >= 2)
+        .order_by(FitSignal.product, FitSignal.signal_key)
+    )
+    out: dict[uuid.UUID, str] = {}
+    for cid, product, key in session.execute(stmt):
+        out.setdefault(cid, f"{product}/{key}")
+    return out
+
+
+def _message_facts(totals: tuple[Any, ...] | None, recent: tuple[Any, ...] | None) -> MessageFacts:
+    last, sent, received = totals or (None, 0, 0)
+    if recent is None:
+        return MessageFacts(last_meaningful_touch=last, total_sent=int(sent or 0), total_received=int(received or 0))
+    deep, chars, q, selfd, emo, mine, replied, weeks, cad_in, cad_out = (int(v or 0) for v in recent)
+    return MessageFacts(
+        last_meaningful_touch=last,
+        deep_replies=deep,
+        reply_chars=chars,
+        questions=q,
+        self_disclosures=selfd,
+        emotion=emo,
+        outbound_person=mine,
+        replied=replied,
+        cadence_weeks=weeks,
+        cadence_inbound=bool(cad_in),
+        cadence_outbound=bool(cad_out),
+        total_sent=int(sent or 0),
+        total_received=int(received or 0),
+    )
+
+
+def gather(session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None = None) -> list[ContactState]:
+    """Every contact (or those in `ids`) with its stored state and its facts at `now`."""
+    totals = message_totals(session, ids=ids)
+    recent = recent_features(session, now=now, ids=ids)
+    events = event_counts(session, ids=ids)
+    repeats = fit_repeats(session, ids=ids)
+    c = Contact
+    stmt = select(
+        c.id, c.instagram_username, c.display_name, c.relationship_stage, c.relationship_score,
+        c.resonance_score, c.need_clarity_score, c.value_delivered_score, c.reliability_score, c.consent_level,
+        c.last_meaningful_touch, c.total_messages_sent, c.total_messages_received, c.fit_signals,
+        c.value_delivered_log, c.trust_signals, *(getattr(c, f) for f in CONTEXT_FIELDS),
+    ).where(_filter(c.id, ids))  # fmt: skip
+    states = []
+    for row in session.execute(stmt):
+        cid = row[0]
+        ev = events.get(cid, {})
+        offer = sum(n for (kind, det), n in ev.items() if kind == TEMPLATE_USED and (det or "").startswith("offer/"))
+        other = sum(n for (kind, _), n in ev.items() if kind == TEMPLATE_USED) - offer
+        facts = ContactFacts(
+            messages=_message_facts(totals.get(cid), recent.get(cid)),
+            context={name: _text(row[16 + i]) for i, name in enumerate(CONTEXT_FIELDS)},
+            value_log=[e for e in (row[14] or []) if isinstance(e, dict)],
+            trust_signals=[e for e in (row[15] or []) if isinstance(e, dict)],
+            consent_kinds=frozenset(kind for (kind, _) in ev if kind in CONSENT_POINTS),
+            template_value_touches=other,
+            offer_touches=offer,
+            fit_repeat_signal=repeats.get(cid),
+            purchases=sum(n for (kind, _), n in ev.items() if kind == PURCHASE),
+        )
+        stored = dict(
+            zip(
+                ("resonance", "need_clarity", "value_delivered", "reliability", "consent_level"), row[5:10], strict=True
+            )
+        )
+        states.append(
+            ContactState(
+                id=cid,
+                username=row[1],
+                display_name=row[2],
+                stage=row[3],
+                score=row[4],
+                stored=stored,
+                last_touch=row[10],
+                totals=(row[11], row[12]),
+                fit_summary=row[13],
+                facts=facts,
+            )
+        )
+    return states

@@ -1,0 +1,140 @@
+"""Recompute stored components, scores, stages and fit-signal summaries, set-based.
+
+Facts come from a fixed handful of queries (`facts.gather`), the rules run in Python over the rows, and only
+contacts whose stored values changed are written back, in bulk. Stage changes go to `stage_history`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import distinct, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from everreach.db.models import Contact, FitSignal, FitSignalMatch, StageChange
+from everreach.relationship import scoring, stages
+from everreach.relationship.facts import ContactState, gather
+from everreach.relationship.fitscan import detect_fit_signals
+from everreach.relationship.schemas import RecomputeReport
+from everreach.relationship.textfeatures import epoch_seconds, floor_int
+
+BATCH = 2000
+STORED = ("resonance", "need_clarity", "value_delivered", "reliability", "consent_level")
+COLUMN = {
+    "resonance": "resonance_score",
+    "need_clarity": "need_clarity_score",
+    "value_delivered": "value_delivered_score",
+    "reliability": "reliability_score",
+    "consent_level": "consent_level",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+def fit_summaries(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, list[Any]]:
+    """contact id -> [{product, signal_key, matches, days, last_matched_on}] (the contact's fit_signals JSON)."""
+    day = floor_int(epoch_seconds(FitSignalMatch.matched_on) / 86400.0)
+    stmt = (
+        select(
+            FitSignalMatch.contact_id,
+            FitSignal.product,
+            FitSignal.signal_key,
+            func.count(),
+            func.count(distinct(day)),
+            func.max(FitSignalMatch.matched_on),
+        )
+        .join(FitSignal, FitSignal.id == FitSignalMatch.fit_signal_id)
+        .group_by(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
+        .order_by(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
+    )
+    if ids is not None:
+        stmt = stmt.where(FitSignalMatch.contact_id.in_(list(ids)))
+    out: dict[uuid.UUID, list[Any]] = {}
+    for cid, product, key, n, days, last in session.execute(stmt):
+        out.setdefault(cid, []).append(
+            {
+                "product": product,
+                "signal_key": key,
+                "matches": int(n),
+                "days": int(days),
+                "last_matched_on": last.isoformat() if last else None,
+            }
+        )
+    return out
+
+
+def _changes(state: ContactState, now: datetime, summary: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:
+    comps = scoring.components(state.facts, now=now)
+    steps = stages.advance(state.stage, state.facts, comps)
+    values = comps.values()
+    m = state.facts.messages
+    new_stage = steps[-1][0] if steps else state.stage or "first_touch"
+    row: dict[str, Any] = {COLUMN[name]: values[name] for name in STORED}
+    row.update(
+        relationship_score=comps.score,
+        relationship_stage=new_stage,
+        last_meaningful_touch=m.last_meaningful_touch,
+        total_messages_sent=m.total_sent,
+        total_messages_received=m.total_received,
+        fit_signals=summary,
+    )
+    current: dict[str, Any] = {COLUMN[name]: state.stored[name] for name in STORED}
+    current.update(
+        relationship_score=state.score,
+        relationship_stage=state.stage,
+        last_meaningful_touch=state.last_touch,
+        total_messages_sent=state.totals[0],
+        total_messages_received=state.totals[1],
+        fit_signals=state.fit_summary or [],
+    )
+    history = []
+    previous = state.stage
+    for stage, reason in steps:
+        history.append(
+            {
+                "id": uuid.uuid4(),
+                "contact_id": state.id,
+                "from_stage": previous,
+                "to_stage": stage,
+                "reason": reason,
+                "source": "auto",
+                "changed_at": now,
+            }
+        )
+        previous = stage
+    if row == current:
+        return None, history
+    row["id"] = state.id
+    row["updated_at"] = now
+    return row, history
+
+
+def recompute(
+    session: Session, *, now: datetime | None = None, ids: Sequence[uuid.UUID] | None = None, scan: bool = True
+) -> RecomputeReport:
+    """Recompute every contact (or those in `ids`); scan new inbound messages for fit signals first."""
+    now = now or utcnow()
+    added = detect_fit_signals(session) if scan else 0
+    states = gather(session, now=now, ids=ids)
+    summaries = fit_summaries(session, ids=ids)
+    updates: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    for state in states:
+        row, steps = _changes(state, now, summaries.get(state.id, []))
+        if row is not None:
+            updates.append(row)
+        history.extend(steps)
+    for start in range(0, len(updates), BATCH):
+        session.execute(update(Contact), updates[start : start + BATCH])
+    for start in range(0, len(history), BATCH):
+        session.execute(insert(StageChange), history[start : start + BATCH])
+    session.flush()
+    return RecomputeReport(
+        contacts=len(states), updated=len(updates), stage_changes=len(history), new_fit_matches=added
+    )

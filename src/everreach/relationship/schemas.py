@@ -1,0 +1,143 @@
+"""Pydantic read models of the relationship engine (the JSON shapes of the CLI and the API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class ComponentValues(BaseModel):
+    """The six components, 0..20 each."""
+
+    recency: int = Field(ge=0, le=20)
+    resonance: int = Field(ge=0, le=20)
+    need_clarity: int = Field(ge=0, le=20)
+    value_delivered: int = Field(ge=0, le=20)
+    reliability: int = Field(ge=0, le=20)
+    consent_level: int = Field(ge=0, le=20)
+
+
+class ComponentReasons(BaseModel):
+    """Why each component has its value."""
+
+    recency: str
+    resonance: str
+    need_clarity: str
+    value_delivered: str
+    reliability: str
+    consent_level: str
+
+
+class Health(BaseModel):
+    """A contact's relationship health now: score, stage, lane, components with reasons."""
+
+    username: str
+    display_name: str | None
+    score: int = Field(ge=0, le=100)
+    stage: str
+    lane: str
+    lane_reason: str
+    components: ComponentValues
+    reasons: ComponentReasons
+    days_since_touch: int | None
+    last_meaningful_touch: datetime | None
+
+
+class Action(BaseModel):
+    """One suggested message: the template, its text filled from the context card, and why."""
+
+    action_key: str
+    lane: str
+    stage: str
+    text: str
+    reason: str
+
+
+class NextActions(BaseModel):
+    """The lane of a contact and the top suggested messages."""
+
+    username: str
+    lane: str
+    lane_reason: str
+    stage: str
+    actions: list[Action]
+
+
+class ContactRow(BaseModel):
+    """A contact in a listing."""
+
+    username: str
+    display_name: str | None
+    score: int | None
+    stage: str | None
+    lane: str
+    last_meaningful_touch: datetime | None
+    tags: list[str] = []
+
+
+class AttentionRow(BaseModel):
+    """A contact with no meaningful touch in 30 days (or never), by score."""
+
+    username: str
+    display_name: str | None
+    score: int | None
+    last_meaningful_touch: datetime | None
+
+
+class WeeklyTasks(BaseModel):
+    """The weekly buckets: usernames in each."""
+
+    micro_wins: list[str]
+    curiosity: list[str]
+    rewarm: list[str]
+    offers: list[str]
+
+
+class SearchHit(BaseModel):
+    """A message that contains the query."""
+
+    username: str
+    text: str
+    is_outbound: bool
+    sent_at: datetime | None
+
+
+class FitSignalCount(BaseModel):
+    """An active fit signal and how often it matched."""
+
+    product: str
+    signal_key: str
+    description: str
+    matches: int
+    contacts: int
+
+
+class FitMatchRow(BaseModel):
+    """A fit-signal match on a contact, with its message."""
+
+    product: str
+    signal_key: str
+    matched_phrase: str
+    similarity: float
+    message_text: str
+    sent_at: datetime | None
+
+
+class StageChangeRow(BaseModel):
+    """One stage change of a contact."""
+
+    from_stage: str | None
+    to_stage: str
+    reason: str
+    source: str
+    changed_at: datetime
+
+
+class RecomputeReport(BaseModel):
+    """What a recompute did."""
+
+    contacts: int
+    updated: int
+    stage_changes: int
+    new_fit_matches: int
