@@ -66,9 +66,16 @@ def strip_edited(content: str) -> tuple[str, bool]:
     return content, False
 
 
+# Every system line holds one of these words; checking them first keeps ordinary texts off the regexes.
+_SYSTEM_WORDS = ("sent", "liked", "reacted", "unsent", "call", "story", "group", "poll", "chat")
+
+
 def system_type(content: str) -> str | None:
     """The message_type of a system line ("X sent an attachment.", "Liked a message"), else None."""
     if len(content) > 300:
+        return None
+    lowered = content.lower()
+    if not any(word in lowered for word in _SYSTEM_WORDS):
         return None
     for pattern, kind in _SYSTEM_LINES:
         if pattern.match(content):

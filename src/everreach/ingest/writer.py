@@ -9,6 +9,7 @@ one transaction, so an interrupted import never leaves half a thread behind.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,9 +27,25 @@ PREVIEW_CHARS = 200
 _MSG_COLUMNS = "id, conversation_id, contact_id, message_text, message_type, is_outbound, sent_at, raw_data"
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
 def ms_to_datetime(ms: int) -> datetime:
     """Milliseconds since the epoch -> aware UTC datetime (exact, no float rounding)."""
     return EPOCH + timedelta(milliseconds=ms)
+
+
+def ms_to_sqlite(ms: int) -> str:
+    """Milliseconds since the epoch -> the text UTCDateTime stores on SQLite (same as `sqlite_timestamp`)."""
+    return (_NAIVE_EPOCH + timedelta(milliseconds=ms)).isoformat(" ", "microseconds")
+
+
+def uuid4_hex() -> str:
+    """A random (version 4) UUID as 32 hex digits, without building a uuid.UUID (hot path)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 @dataclass(slots=True)
@@ -66,7 +83,7 @@ class PendingThread:
     rows: list[tuple[Any, ...]]
     outbound_flags: list[bool]
     meaningful: list[bool]
-    sent_at: list[datetime]
+    sent_at: list[int]
     last_preview: tuple[datetime, str, bool] | None
     tab: str
     is_archived: bool
@@ -266,7 +283,7 @@ class Writer:
             f"INSERT INTO instagram_messages ({_MSG_COLUMNS}) SELECT {_MSG_COLUMNS} FROM ingest_messages "
             "ON CONFLICT DO NOTHING RETURNING id"
         )
-        new_ids = {r[0] for r in cur.fetchall()}
+        new_ids = {r[0].hex for r in cur.fetchall()}
         cur.execute("TRUNCATE ingest_messages")
         return [[row[0] in new_ids for row in thread.rows] for thread in self.pending]
 
@@ -295,6 +312,7 @@ class Writer:
             self._recompute_stats(list(recompute.values()))
 
     def _add_stats(self, contact: ContactState, thread: PendingThread, flags: list[bool]) -> None:
+        latest: int | None = None
         for is_new, outbound, meaningful, sent in zip(
             flags, thread.outbound_flags, thread.meaningful, thread.sent_at, strict=True
         ):
@@ -304,8 +322,12 @@ class Writer:
                 contact.sent += 1
             else:
                 contact.received += 1
-            if meaningful and (contact.last_touch is None or sent > contact.last_touch):
-                contact.last_touch = sent
+            if meaningful and (latest is None or sent > latest):
+                latest = sent
+        if latest is not None:
+            touch = ms_to_datetime(latest)
+            if contact.last_touch is None or touch > contact.last_touch:
+                contact.last_touch = touch
         contact.dirty = True
 
     def _recompute_stats(self, contacts: list[ContactState]) -> None:
@@ -389,27 +411,29 @@ class Writer:
         """Rows in the engine's stored form, plus what statistics need (direction, meaningful, time)."""
         rows: list[tuple[Any, ...]] = []
         meaningful: list[bool] = []
-        times: list[datetime] = []
+        times: list[int] = []
+        # COPY takes text, so PostgreSQL rows carry hex ids and ISO times too; SQLite stores exactly these.
         sqlite = self.sqlite
-        conv_id, contact_id = conversation.id, contact.id
-        new_id = uuid.uuid4
+        conv_id, contact_id = str(conversation.id), str(contact.id)
+        if sqlite:
+            conv_id, contact_id = conversation.id, contact.id
+        dumps = json.dumps
         for msg, out in zip(messages, outbound, strict=True):
-            sent = EPOCH + timedelta(milliseconds=msg.timestamp_ms)
-            raw = json.dumps(msg.raw, ensure_ascii=False) if msg.raw else None
-            if sqlite:
-                rows.append(
-                    (new_id().hex, conv_id, contact_id, msg.text, msg.message_type, out, sqlite_timestamp(sent), raw)
-                )
-            else:
-                rows.append((new_id(), conv_id, contact_id, msg.text, msg.message_type, out, sent, raw))
+            ms = msg.timestamp_ms
+            raw = dumps(msg.raw, ensure_ascii=False) if msg.raw else None
+            sent: Any = ms_to_sqlite(ms) if sqlite else ms_to_datetime(ms)
+            rows.append((uuid4_hex(), conv_id, contact_id, msg.text, msg.message_type, out, sent, raw))
             meaningful.append(
-                is_meaningful(text=msg.text, is_outbound=out, sent_by_automation=False, message_type=msg.message_type)
+                not out
+                or is_meaningful(
+                    text=msg.text, is_outbound=out, sent_by_automation=False, message_type=msg.message_type
+                )
             )
-            times.append(sent)
+            times.append(ms)
         last = None
         if messages:
             latest = max(range(len(messages)), key=lambda i: messages[i].timestamp_ms)
-            last = (times[latest], messages[latest].text[:PREVIEW_CHARS], outbound[latest])
+            last = (ms_to_datetime(times[latest]), messages[latest].text[:PREVIEW_CHARS], outbound[latest])
         return PendingThread(contact, conversation, rows, list(outbound), meaningful, times, last, "primary", False)
 
     def tag_spam(self, contact: ContactState, texts: list[str]) -> bool:
