@@ -6,6 +6,7 @@ from everreach.cli import backup as _backup  # noqa: F401
 from everreach.cli import db as _db  # noqa: F401  (registers commands)
 from everreach.cli import ingest as _ingest  # noqa: F401
 from everreach.cli import outreach as _outreach  # noqa: F401
+from everreach.cli import relationship as _relationship  # noqa: F401
 from everreach.cli import seed as _seed  # noqa: F401
 from everreach.cli import web as _web  # noqa: F401
 from everreach.cli.app import app
