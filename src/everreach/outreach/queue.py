@@ -224,6 +224,9 @@ def list_queue(
                 candidates.append(cooling[row.contact_id])
             next_at = policy.next_active(max(c for c in candidates if c is not None))
         items.append(QueueItemRead.of(row, next_attempt_at=next_at))
+    # Waiting rows in the order the worker will take them: by when each may go, then priority (SQL order).
+    rank = {"sending": 0, "pending": 1, "scheduled": 1}
+    items.sort(key=lambda i: (rank.get(i.status, 2), i.next_attempt_at or now) if i.status in rank else (2, now))
     counts = dict.fromkeys(QUEUE_STATUSES, 0)
     for state, count in session.execute(select(OutreachItem.status, func.count()).group_by(OutreachItem.status)):
         counts[state or "pending"] = counts.get(state or "pending", 0) + count
