@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from everreach.api.schemas import Bucket, MessageRead, Stats
@@ -53,10 +53,10 @@ def _message_read(m: Message) -> MessageRead:
 
 def stats(session: Session, *, bucket_size: int = 10) -> Stats:
     """Totals, contacts per stage, the score histogram and queue states, in a handful of aggregate queries."""
-    spam = (
-        Contact.tags.contains(["spam"])
+    spam = text(
+        "'spam' = ANY(instagram_contacts.tags)"
         if session.get_bind().dialect.name == "postgresql"
-        else (func.coalesce(Contact.tags, "[]").like('%"spam"%'))
+        else "EXISTS (SELECT 1 FROM json_each(instagram_contacts.tags) WHERE value = 'spam')"
     )
     contacts, spam_contacts = session.execute(
         select(func.count(), func.coalesce(func.sum(case((spam, 1), else_=0)), 0)).select_from(Contact)

@@ -19,6 +19,7 @@ def templates() -> Jinja2Templates:
     tpl = Jinja2Templates(directory=directory)
     tpl.env.filters["ago"] = ago
     tpl.env.filters["when"] = when
+    tpl.env.filters["zip_rows"] = zip_rows
     return tpl
 
 
@@ -37,6 +38,13 @@ def _span(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit}"
     return f"{int(seconds)}s"
+
+
+def zip_rows(
+    keys: list[str], labels: dict[str, str], values: dict[str, int], notes: dict[str, str]
+) -> list[tuple[str, int, str]]:
+    """(label, value, note) rows for a bar chart, in the order of `keys`."""
+    return [(labels[k], int(values.get(k) or 0), notes.get(k, "")) for k in keys]
 
 
 def when(value: datetime | None) -> str:

@@ -76,12 +76,8 @@ def refresh_contacts(session: Session, *, contact_ids: Collection[uuid.UUID]) ->
 
 def _recompute(session: Session, ids: list[uuid.UUID]) -> None:
     """Let the relationship engine rescore the contacts that just got messages."""
-    import importlib
+    from everreach.relationship import service
 
-    try:
-        service = importlib.import_module("everreach.relationship.service")
-    except ModuleNotFoundError:  # TEMP until the relationship engine lands
-        return
     for contact_id in ids:
         service.recompute_contact(session, contact_id=contact_id)
 
