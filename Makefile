@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ run: setup
 	$(BIN)/everreach status
 
 ## The whole test suite, on SQLite and PostgreSQL, plus ruff and mypy.
-test: setup lint
+test: setup lint chromium
 	$(BIN)/pytest
+
+## Headless Chromium for the browser tests (tests/browser), from Debian.
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 
 lint: setup
 	$(BIN)/ruff check src tests bench
