@@ -91,7 +91,8 @@ class SecurityMiddleware:
         if new_cookie:
             csrf = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_token"] = csrf
-        receive = self._limited(receive)
+        state = {"too_large": False}
+        receive = self._limited(receive, state)
         if scope["method"] in UNSAFE_METHODS and not path.startswith(CSRF_EXEMPT_PREFIXES) and not bearer_ok:
             try:
                 ok, receive = await self._csrf_ok(scope, headers, receive, None if new_cookie else csrf)
@@ -101,7 +102,7 @@ class SecurityMiddleware:
             if not ok:
                 await _send_text(send, 403, "CSRF check failed: reload the page and try again.", scope)
                 return
-        await self._run(scope, receive, send, csrf if new_cookie else None)
+        await self._run(scope, receive, send, csrf if new_cookie else None, state)
 
     def _logged_in(self, cookies: dict[str, str]) -> bool:
         return not self.token or _same(cookies.get(AUTH_COOKIE), login_cookie_value(self.token))
@@ -111,7 +112,7 @@ class SecurityMiddleware:
         scheme, _, value = auth.partition(" ")
         return bool(self.token) and scheme.lower() == "bearer" and _same(value.strip(), self.token)
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, state: dict[str, bool]) -> Receive:
         seen = 0
         limit = self.max_body
 
@@ -121,6 +122,7 @@ class SecurityMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    state["too_large"] = True
                     raise BodyTooLarge
             return message
 
@@ -142,11 +144,20 @@ class SecurityMiddleware:
             given = (parse_qs(body.decode("utf-8", "replace")).get("csrf_token") or [""])[0]
         return _same(given, expected), receive
 
-    async def _run(self, scope: Scope, receive: Receive, send: Send, set_csrf: str | None) -> None:
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, set_csrf: str | None, state: dict[str, bool]
+    ) -> None:
         started = False
 
         async def wrapped_send(message: Message) -> None:
             nonlocal started
+            if state["too_large"]:
+                # The app may have turned the aborted body into its own error (e.g. a 400 from the form
+                # parser): the user gets the real reason instead.
+                if not started:
+                    started = True
+                    await self._too_large(send)
+                return
             if message["type"] == "http.response.start":
                 started = True
                 if set_csrf:
