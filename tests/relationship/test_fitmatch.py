@@ -23,7 +23,7 @@ MUST_MATCH = [
     ("i keep forgetting to follow-up with leads", "follow_up_messy"),
     ("ugh i forget to follow up all the time", "follow_up_messy"),
     ("I KEEP FORGETING TO FOLOW UP!!", "follow_up_messy"),
-    ("i’m terrible at following up tbh", "follow_up_messy"),
+    ("i\u2019m terrible at following up tbh", "follow_up_messy"),
     ("i never follow up with anyone lol", "follow_up_messy"),
     ("followups slip through the cracks every week", "follow_up_messy"),
     ("i always lose track of who to get back to", "follow_up_messy"),

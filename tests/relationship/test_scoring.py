@@ -257,6 +257,7 @@ def test_automated_sends_never_raise_recency(messages: list[MessageRow], text: s
     before = message_facts(messages, now=NOW)
     after = message_facts([*messages, msg(text, days, out=True, auto=True)], now=NOW)
     assert after.last_meaningful_touch == before.last_meaningful_touch
-    assert scoring.recency(after.last_meaningful_touch, now=NOW).value <= scoring.recency(
-        before.last_meaningful_touch, now=NOW
-    ).value
+    assert (
+        scoring.recency(after.last_meaningful_touch, now=NOW).value
+        <= scoring.recency(before.last_meaningful_touch, now=NOW).value
+    )

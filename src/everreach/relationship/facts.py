@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, not_, select, true
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, FitSignal, FitSignalMatch, Message, RelationshipEvent
+from everreach.db.models import STAGES, Contact, FitSignal, FitSignalMatch, Message, RelationshipEvent, StageChange
 from everreach.relationship.scoring import CONSENT_POINTS, ContactFacts, MessageFacts
 from everreach.relationship.textfeatures import (
     CADENCE_WINDOW,
@@ -58,6 +58,7 @@ class ContactState:
     totals: tuple[int | None, int | None]
     fit_summary: list[Any] | None
     facts: ContactFacts = field(default_factory=ContactFacts)
+    pinned: bool = False  # the user last moved the stage back by hand: no automatic advance
 
 
 def _meaningful() -> ColumnElement[bool]:
@@ -190,6 +191,27 @@ def fit_repeats(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> 
     return out
 
 
+def pinned_ids(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> set[uuid.UUID]:
+    """Contacts whose latest stage change was the user moving them back (automatic advance stays off)."""
+    latest = (
+        select(StageChange.contact_id, func.max(StageChange.changed_at).label("at"))
+        .where(_filter(StageChange.contact_id, ids))
+        .group_by(StageChange.contact_id)
+        .subquery()
+    )
+    stmt = select(StageChange.contact_id, StageChange.source, StageChange.from_stage, StageChange.to_stage).join(
+        latest, and_(latest.c.contact_id == StageChange.contact_id, latest.c.at == StageChange.changed_at)
+    )
+    rank = {stage: i for i, stage in enumerate(STAGES)}
+    pinned: dict[uuid.UUID, bool] = {}
+    for cid, source, old, new in session.execute(stmt):
+        back = source == "user" and rank.get(new, 0) < rank.get(old or "first_touch", 0)
+        # Several rows at the same instant: the engine never advances after a user's move back, so the user's
+        # row is the last one of them.
+        pinned[cid] = pinned.get(cid, False) or back
+    return {cid for cid, is_pinned in pinned.items() if is_pinned}
+
+
 def _message_facts(totals: tuple[Any, ...] | None, recent: tuple[Any, ...] | None) -> MessageFacts:
     last, sent, received = totals or (None, 0, 0)
     if recent is None:
@@ -218,6 +240,7 @@ def gather(session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None =
     recent = recent_features(session, now=now, ids=ids)
     events = event_counts(session, ids=ids)
     repeats = fit_repeats(session, ids=ids)
+    pinned = pinned_ids(session, ids=ids)
     c = Contact
     stmt = select(
         c.id, c.instagram_username, c.display_name, c.relationship_stage, c.relationship_score,
@@ -259,6 +282,7 @@ def gather(session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None =
                 totals=(row[11], row[12]),
                 fit_summary=row[13],
                 facts=facts,
+                pinned=cid in pinned,
             )
         )
     return states

@@ -68,13 +68,14 @@ def detect_fit_signals(session: Session, *, rescan: bool = False) -> int:
     existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
     if since is not None:
         stmt = stmt.where(Message.created_at >= since)
-        existing = set(
-            session.execute(
+        existing = {
+            (sid, mid)
+            for sid, mid in session.execute(
                 select(FitSignalMatch.fit_signal_id, FitSignalMatch.message_id)
                 .join(Message, Message.id == FitSignalMatch.message_id)
                 .where(Message.created_at >= since)
-            ).tuples()
-        )
+            )
+        }
     newest = state.scanned_through if state is not None and not full else None
     added = 0
     pending: list[dict[str, Any]] = []

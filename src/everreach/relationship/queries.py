@@ -292,7 +292,11 @@ def stage_history(session: Session, *, username: str) -> list[StageChangeRow]:
     """Every stage change of the contact, oldest first."""
     contact = get_contact(session, username=username)
     rows = session.scalars(select(StageChange).where(StageChange.contact_id == contact.id)).all()
-    ordered = sorted(rows, key=lambda r: (r.changed_at, STAGES.index(r.to_stage) if r.to_stage in STAGES else 0))
+    # Rows of one instant: the engine's steps climb the ladder, and a user's change comes after them.
+    ordered = sorted(
+        rows,
+        key=lambda r: (r.changed_at, r.source == "user", STAGES.index(r.to_stage) if r.to_stage in STAGES else 0),
+    )
     return [
         StageChangeRow(
             from_stage=r.from_stage, to_stage=r.to_stage, reason=r.reason, source=r.source, changed_at=r.changed_at

@@ -71,7 +71,7 @@ def fit_summaries(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -
 
 def _changes(state: ContactState, now: datetime, summary: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:
     comps = scoring.components(state.facts, now=now)
-    steps = stages.advance(state.stage, state.facts, comps)
+    steps = [] if state.pinned else stages.advance(state.stage, state.facts, comps)
     values = comps.values()
     m = state.facts.messages
     new_stage = steps[-1][0] if steps else state.stage or "first_touch"

@@ -173,7 +173,11 @@ def record_purchase(
 
 
 def set_stage(session: Session, *, username: str, stage: str, reason: str, now: datetime | None = None) -> Health:
-    """Set the stage by hand (any stage, backwards too); recorded with source 'user'."""
+    """Set the stage by hand (any stage, backwards too); recorded with source 'user'.
+
+    A stage set backwards stays put: automatic advance is off for the contact until its stage next changes
+    forwards (by the user or by an event). A stage set forwards keeps advancing automatically from there.
+    """
     if stage not in STAGES:
         raise ValidationError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
     contact = get_contact(session, username=username)

@@ -1,0 +1,213 @@
+"""The engine against a real database (SQLite and PostgreSQL): SQL facts, recompute, recording, queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from everreach.db.models import Contact, Message, StageChange
+from everreach.errors import NotFoundError, ValidationError
+from everreach.relationship import queries, service
+from everreach.relationship.facts import gather
+from everreach.relationship.textfeatures import message_facts
+from everreach.seed.defaults import seed_defaults
+from tests.relationship.factories import NOW, contact, message, random_history
+
+
+def test_sql_facts_agree_with_the_python_reference(session: Session) -> None:
+    expected = {}
+    for seed in range(4):
+        c = contact(session, username=f"user{seed}")
+        expected[c.id] = message_facts(random_history(session, contact=c, seed=seed), now=NOW)
+    empty = contact(session, username="silent")
+    expected[empty.id] = message_facts([], now=NOW)
+    got = {s.id: s.facts.messages for s in gather(session, now=NOW)}
+    assert got == expected
+
+
+def test_recompute_stores_components_score_and_stage(session: Session) -> None:
+    seed_defaults(session)
+    c = contact(session, username="sarah", what_theyre_building="an app", current_friction="follow ups")
+    message(session, contact=c, text="honestly i always forget to follow up w people", days_ago=14)
+    message(session, contact=c, text="I keep forgetting to follow up", days_ago=20)
+    report = service.recompute_all(session, now=NOW)
+    assert (report.contacts, report.updated, report.new_fit_matches) == (1, 1, 2)
+    session.refresh(c)
+    assert c.need_clarity_score == 12
+    assert c.relationship_stage == "context_captured"
+    assert c.last_meaningful_touch == NOW - timedelta(days=14)
+    assert c.total_messages_received == 2
+    h = queries.health(session, username="sarah", now=NOW)
+    assert c.relationship_score == h.score
+    assert h.components.recency == 10
+    assert c.fit_signals == [
+        {
+            "product": "everreach",
+            "signal_key": "follow_up_messy",
+            "matches": 2,
+            "days": 2,
+            "last_matched_on": (NOW - timedelta(days=14)).isoformat(),
+        }
+    ]
+    again = service.recompute_all(session, now=NOW)
+    assert (again.updated, again.stage_changes, again.new_fit_matches) == (0, 0, 0)
+
+
+def test_recording_updates_score_and_stage_immediately(session: Session) -> None:
+    seed_defaults(session)
+    contact(session, username="maya")
+    h = service.update_context_card(
+        session, username="@Maya", now=NOW, what_theyre_building="a course", current_friction="launch"
+    )
+    assert (h.components.need_clarity, h.stage) == (12, "context_captured")
+    h = service.record_value(session, username="maya", kind="link", note="guide", now=NOW)
+    assert (h.components.value_delivered, h.stage) == (8, "micro_win_delivered")
+    h = service.record_promise(session, username="maya", note="intro to sam", now=NOW)
+    assert h.components.reliability == 0
+    h = service.record_promise_kept(session, username="maya", note="intro done", now=NOW)
+    assert h.components.reliability == 20
+    h = service.record_trust_signal(session, username="maya", kind="asks_opinion", note="pricing", now=NOW)
+    assert h.components.consent_level == 4
+    h = service.record_consent(session, username="maya", kind="offer_yes", note="yes", now=NOW)
+    assert (h.components.consent_level, h.stage) == (12, "permissioned_offer")
+    h = service.record_purchase(session, username="maya", product="everreach", now=NOW)
+    assert (h.stage, h.lane) == ("post_win", "retention")
+    history = queries.stage_history(session, username="maya")
+    assert [(r.to_stage, r.source) for r in history] == [
+        ("context_captured", "auto"),
+        ("micro_win_delivered", "auto"),
+        ("permissioned_offer", "event"),
+        ("post_win", "event"),
+    ]
+
+
+def test_user_can_move_a_stage_back_and_it_stays(session: Session) -> None:
+    contact(session, username="leo", what_theyre_building="x", current_friction="y")
+    service.recompute_all(session, now=NOW)
+    h = service.set_stage(session, username="leo", stage="first_touch", reason="not really", now=NOW)
+    assert h.stage == "first_touch"
+    service.recompute_all(session, now=NOW + timedelta(hours=1))
+    assert queries.health(session, username="leo", now=NOW).stage == "first_touch"
+    last = queries.stage_history(session, username="leo")[-1]
+    assert (last.from_stage, last.to_stage, last.source, last.reason) == (
+        "context_captured",
+        "first_touch",
+        "user",
+        "not really",
+    )
+
+
+def test_validation_and_unknown_contacts(session: Session) -> None:
+    contact(session, username="zoe")
+    with pytest.raises(NotFoundError, match="nobody"):
+        queries.health(session, username="nobody")
+    with pytest.raises(NotFoundError):
+        service.record_value(session, username="nobody", kind="link", note="x")
+    with pytest.raises(ValidationError, match="value kind"):
+        service.record_value(session, username="zoe", kind="gift", note="x")
+    with pytest.raises(ValidationError, match="stage"):
+        service.set_stage(session, username="zoe", stage="besties", reason="")
+    with pytest.raises(ValidationError, match="unknown context"):
+        service.update_context_card(session, username="zoe", favourite_colour="blue")
+
+
+def test_next_best_actions_skip_templates_used_in_30_days(session: Session) -> None:
+    seed_defaults(session)
+    contact(session, username="ana", what_theyre_building="a podcast")
+    first = queries.next_best_actions(session, username="ana", now=NOW)
+    assert first.lane == "rewarm"
+    assert [a.action_key for a in first.actions] == ["been_a_while", "low_friction", "no_pressure_hello"]
+    service.record_template_used(session, username="ana", lane="rewarm", action_key="been_a_while", now=NOW)
+    later = queries.next_best_actions(session, username="ana", now=NOW + timedelta(days=29))
+    assert [a.action_key for a in later.actions] == ["low_friction", "no_pressure_hello"]
+    after = queries.next_best_actions(session, username="ana", now=NOW + timedelta(days=31))
+    assert after.actions[0].action_key == "been_a_while"
+
+
+def test_offer_lane_needs_trust_and_three_to_one(session: Session) -> None:
+    seed_defaults(session)
+    contact(session, username="kai")
+    service.set_stage(session, username="kai", stage="fit_repeats", reason="said it three times", now=NOW)
+    service.record_trust_signal(session, username="kai", kind="refers_others", note="sent a friend", now=NOW)
+    assert queries.next_best_actions(session, username="kai", now=NOW).lane != "offer"
+    for note in ("a", "b", "c"):
+        service.record_value(session, username="kai", kind="resource", note=note, now=NOW)
+    result = queries.next_best_actions(session, username="kai", now=NOW)
+    assert result.lane == "offer"
+    assert result.actions[0].action_key == "low_key_demo"  # ask_before_pitch needs current_friction
+    assert queries.weekly_tasks(session, now=NOW).offers == ["kai"]
+    assert [r.username for r in queries.list_contacts(session, lane="offer")] == ["kai"]
+    service.record_template_used(session, username="kai", lane="offer", action_key="low_key_demo", now=NOW)
+    assert queries.next_best_actions(session, username="kai", now=NOW).lane != "offer"  # now needs 6 value touches
+
+
+def test_attention_tasks_and_listing(session: Session) -> None:
+    def set_row(username: str, score: int, days: float | None, tags: list[str] | None = None) -> None:
+        c = contact(session, username=username, tags=tags)
+        touch = None if days is None else NOW - timedelta(days=days)
+        session.execute(
+            update(Contact).where(Contact.id == c.id).values(relationship_score=score, last_meaningful_touch=touch)
+        )
+
+    set_row("high", 90, 40)
+    set_row("mid", 50, None)
+    set_row("low", 10, 100)
+    set_row("fresh", 70, 1)
+    set_row("spammer", 95, None, tags=["spam"])
+    set_row("vip", 65, 10, tags=["vip"])
+    session.flush()
+    assert [r.username for r in queries.attention(session, now=NOW)] == ["high", "mid", "low"]
+    tasks = queries.weekly_tasks(session, now=NOW)
+    assert (tasks.micro_wins, tasks.curiosity, tasks.rewarm, tasks.offers) == (["high", "vip"], ["mid"], ["low"], [])
+    assert [r.username for r in queries.list_contacts(session, min_score=50, max_score=70)] == ["fresh", "vip", "mid"]
+    assert [r.username for r in queries.list_contacts(session, tag="vip")] == ["vip"]
+    assert [r.username for r in queries.list_contacts(session, lane="friendship")] == ["spammer", "high"]
+    assert [r.username for r in queries.list_contacts(session, lane="rewarm")] == ["low"]
+    assert [r.username for r in queries.list_contacts(session, sort="username", limit=2, offset=1)] == ["high", "low"]
+
+
+def test_search_is_case_insensitive_newest_first_and_literal(session: Session) -> None:
+    c = contact(session, username="sam")
+    texts = ["Loving the AI tools", "ai is everywhere", "50% off today", "a_b testing", 'say "hi" AND bye', "ok"]
+    for i, text in enumerate(texts):
+        message(session, contact=c, text=text, days_ago=10 - i)
+    session.flush()
+
+    def found(q: str) -> list[str]:
+        return [h.text for h in queries.search_messages(session, query=q)]
+
+    assert found("ai") == ["ai is everywhere", "Loving the AI tools"]
+    assert found("LOVING the") == ["Loving the AI tools"]
+    assert found("50%") == ["50% off today"]
+    assert found("%") == ["50% off today"]
+    assert found("a_b") == ["a_b testing"]
+    assert found('"hi" AND') == ['say "hi" AND bye']
+    assert found("o") == ["ok", "50% off today", "Loving the AI tools"]
+    assert found("nothing like this") == []
+    hit = queries.search_messages(session, query="ok")[0]
+    assert (hit.username, hit.is_outbound, hit.sent_at) == ("sam", False, NOW - timedelta(days=5))
+    # the index follows updates and deletes
+    session.execute(update(Message).where(Message.message_text == "ok").values(message_text="okay then"))
+    session.execute(delete(Message).where(Message.message_text == "ai is everywhere"))
+    session.flush()
+    assert found("okay th") == ["okay then"]
+    assert found("everywhere") == []
+
+
+def test_fit_signal_summary_and_matches(session: Session) -> None:
+    seed_defaults(session)
+    c = contact(session, username="ivy")
+    message(session, contact=c, text="my dms are a mess lol", days_ago=3)
+    message(session, contact=c, text="my dms are a mess lol", days_ago=3.5, out=True)  # outbound: never matched
+    service.recompute_all(session, now=NOW)
+    summary = {r.signal_key: (r.matches, r.contacts) for r in queries.fit_signal_summary(session)}
+    assert summary["network_messy"] == (1, 1)
+    assert len(summary) == 13
+    rows = queries.fit_matches(session, username="ivy")
+    assert [(r.signal_key, r.matched_phrase, r.message_text) for r in rows] == [
+        ("network_messy", "My DMs are a mess", "my dms are a mess lol")
+    ]
+    assert session.scalar(select(StageChange.id).limit(1)) is None
