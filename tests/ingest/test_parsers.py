@@ -130,3 +130,12 @@ def test_corrupt_zip_names_the_file(tmp_path: Path) -> None:
 )
 def test_username_from_folder(name: str, expected: str | None) -> None:
     assert username_from_folder(name) == expected
+
+
+def test_other_export_files_are_ignored(tmp_path: Path) -> None:
+    write_thread(tmp_path, "ana.k_123456789", [msg("Ana K", 1_000, "hi")], other="Ana K")
+    for name in ("personal_information/personal_information.json", "connections/followers_1.json", "index.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    (thread,) = read_all(tmp_path)
+    assert thread.key == "ana.k_123456789"

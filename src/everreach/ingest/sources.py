@@ -119,7 +119,7 @@ class Source(AbstractContextManager["Source"]):
         for n in names:
             found = _EXPORT_THREAD.search(n) or _LEGACY.search(n)
             if found:
-                roots.add(n[: found.start() + (1 if found.group(0).startswith("/") else 0)])
+                roots.add(_export_root(n[: found.start() + (1 if found.group(0).startswith("/") else 0)]))
         candidates = [
             n
             for n in names
@@ -148,6 +148,14 @@ class Source(AbstractContextManager["Source"]):
         if not folder:
             return self._base
         return f"{self._base}/{folder}" if self._base else folder
+
+
+def _export_root(prefix: str) -> str:
+    """The export's top folder: where `messages/` sits, above `your_instagram_activity/` when present."""
+    for activity in ("your_instagram_activity/", "your_facebook_activity/"):
+        if prefix.endswith(activity):
+            return prefix[: -len(activity)]
+    return prefix
 
 
 def _file_number(name: str) -> int:
