@@ -193,3 +193,15 @@ def test_batch_size_does_not_change_results(engine: Engine, tmp_path: Path, batc
     summary = import_export(engine, tmp_path, batch_rows=batch_rows)
     assert (summary.contacts_new, summary.messages_new) == (2, 7)
     assert contact(engine, "maya.codes").total_messages_sent == 3
+
+
+def test_owner_from_settings(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from everreach import config
+
+    monkeypatch.setenv("EVERREACH_OWNER", "Maya Chen")
+    config.reset()
+    two_threads(tmp_path)
+    summary = import_export(engine, tmp_path)
+    assert (summary.owner, summary.owner_source) == ("Maya Chen", "given")
+    # seen from Maya's side, her messages are the outbound ones
+    assert [m.is_outbound for m in messages(engine, "maya.codes")][:2] == [True, False]

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
 
 from everreach.cli.app import JsonOption, app, console, engine, err_console, print_json
 from everreach.ingest import ImportProgress, ImportSummary, import_export
+from everreach.ingest.service import ProgressCallback
 from everreach.ingest.synthetic import generate_export
 
 dev_app = typer.Typer(help="Developer tools (synthetic data).", no_args_is_help=True)
@@ -37,17 +39,29 @@ def import_command(
             task = bar.add_task("import", total=None)
 
             def on_progress(p: ImportProgress) -> None:
+                """Advance the bar by thread units."""
                 bar.update(task, completed=p.units_done, total=p.units_total)
 
-            summary = import_export(eng, path, owner=owner, include_groups=include_groups, progress=on_progress)
+            summary = _run(eng, path, owner, include_groups, on_progress)
     else:
-        summary = import_export(eng, path, owner=owner, include_groups=include_groups)
+        summary = _run(eng, path, owner, include_groups, None)
     if as_json:
         print_json(summary.model_dump())
     else:
         _print_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _run(
+    eng: Engine, path: Path, owner: str | None, include_groups: bool, progress: ProgressCallback | None
+) -> ImportSummary:
+    try:
+        return import_export(eng, path, owner=owner, include_groups=include_groups, progress=progress)
+    except KeyboardInterrupt:
+        # Batches hold whole threads, so what was committed is complete; a rerun adds only the rest.
+        err_console.print("interrupted: threads imported so far are saved; run the same command to finish")
+        raise typer.Exit(130) from None
 
 
 def _print_summary(summary: ImportSummary) -> None:

@@ -1,4 +1,21 @@
-"""Import Instagram / Messenger DM history from Meta's data export (JSON, HTML, 2018-2020 messages.json)."""
+"""Import Instagram / Messenger DM history from Meta's data export (JSON, HTML, 2018-2020 messages.json).
+
+Decisions the issue leaves open:
+- Owner: `--owner` / EVERREACH_OWNER, else the one participant common to the first threads (up to 50 read);
+  when that fails (one thread, unrelated files), per thread: the participant who is not the thread's title,
+  else the last one listed (Meta lists the owner last). The summary says which (`owner_source`).
+- Contact key: the username from a `<username>_<id>` thread folder (or the file's `thread_path`); without one,
+  a key made from the display name ("Jane Doe" -> "janedoe"). Legacy exports list usernames directly.
+- Groups (more than one other participant, or thread_type RegularGroup) are skipped unless asked; included,
+  a group is one contact tagged "group", keyed by its folder, each message's sender kept in raw_data.
+- Typed messages (media, shares, likes, reactions, calls, system lines) keep Meta's line as text when there
+  is one, else a stable placeholder such as "[photo]" or "[share] <link>", so they dedupe on re-import.
+- Texts over 2,000 UTF-8 bytes are cut (with " …") on both engines, the full text kept in raw_data.full_text:
+  PostgreSQL's btree index on (contact_id, message_text, sent_at) rejects rows over ~2,700 bytes.
+- Times: JSON exports give milliseconds (kept exactly); HTML times are local wall-clock text, read in
+  EVERREACH_TIMEZONE; legacy ISO times are kept to the millisecond.
+- Atomicity: a batch (about 5,000 rows) holds whole threads and is one transaction.
+"""
 
 from everreach.ingest.service import FileFailure, ImportProgress, ImportSummary, import_export
 

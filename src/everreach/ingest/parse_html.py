@@ -73,18 +73,21 @@ class _TreeBuilder(HTMLParser):
         self.stack = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Open an element (void elements close at once)."""
         node = Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
         if tag not in _VOID:
             self.stack.append(node)
 
     def handle_endtag(self, tag: str) -> None:
+        """Close up to the matching open element; stray end tags are ignored."""
         for depth in range(len(self.stack) - 1, 0, -1):
             if self.stack[depth].tag == tag:
                 del self.stack[depth:]
                 return
 
     def handle_data(self, data: str) -> None:
+        """Keep text where it appears."""
         self.stack[-1].children.append(data)
 
 

@@ -140,6 +140,7 @@ class _Run:
         self.updated_contacts: set[object] = set()
 
     def unit(self, source: Source, unit: ThreadUnit, timezone: str) -> None:
+        """Read a unit's threads and queue them; a bad file is recorded and the unit skipped whole."""
         try:
             threads = list(read_unit(source, unit, timezone=timezone))
         except FileError as exc:
@@ -152,6 +153,7 @@ class _Run:
                 self.flush()
 
     def thread(self, thread: ParsedThread) -> None:
+        """Map one thread to its contact and conversation and queue its rows (groups skipped unless asked)."""
         identity = identify(thread, self.owner)
         if identity.is_group and not self.include_groups:
             self.summary.groups_skipped += 1
@@ -188,6 +190,7 @@ class _Run:
         self.summary.threads_imported += 1
 
     def flush(self) -> None:
+        """Write the pending batch and add its counts to the summary."""
         result: BatchResult = self.writer.flush()
         self.summary.messages_new += result.new_messages
         self.summary.messages_duplicate += result.duplicates

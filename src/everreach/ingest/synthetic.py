@@ -126,6 +126,7 @@ def generate_export(out: Path, *, threads: int, messages: int, seed: int = 0) ->
         out.mkdir(parents=True, exist_ok=True)
 
         def write(name: str, data: str) -> None:
+            """Write one file of the export folder."""
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(data, encoding="ascii")
