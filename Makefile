@@ -14,11 +14,16 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
-## The main job on the embedded SQLite default.
+## The main job on the embedded SQLite default: ends with the dashboard on imported sample data.
+SAMPLE_EXPORT ?= bench/data/sample-export
 run: setup
 	$(BIN)/everreach db upgrade
 	$(BIN)/everreach seed
+	$(BIN)/everreach dev synth-export $(SAMPLE_EXPORT) --threads 60 --messages 3000 --seed 7
+	$(BIN)/everreach import $(SAMPLE_EXPORT)
+	$(BIN)/everreach score
 	$(BIN)/everreach status
+	$(BIN)/everreach serve
 
 ## The whole test suite, on SQLite and PostgreSQL, plus ruff and mypy.
 test: setup lint chromium
