@@ -205,3 +205,10 @@ def test_owner_from_settings(engine: Engine, tmp_path: Path, monkeypatch: pytest
     assert (summary.owner, summary.owner_source) == ("Maya Chen", "given")
     # seen from Maya's side, her messages are the outbound ones
     assert [m.is_outbound for m in messages(engine, "maya.codes")][:2] == [True, False]
+
+
+def test_html_export_imports(engine: Engine) -> None:
+    summary = import_export(engine, FIXTURES / "html_export")
+    assert (summary.ok, summary.messages_new) == (True, 6)
+    maya = contact(engine, "maya.codes")
+    assert (maya.display_name, maya.total_messages_sent, maya.total_messages_received) == ("Maya Chen", 3, 3)

@@ -139,3 +139,13 @@ def test_other_export_files_are_ignored(tmp_path: Path) -> None:
         (tmp_path / name).write_text("{}")
     (thread,) = read_all(tmp_path)
     assert thread.key == "ana.k_123456789"
+
+
+def test_synthetic_threads_split_at_ten_thousand(tmp_path: Path) -> None:
+    from everreach.ingest.synthetic import FILE_MESSAGES, generate_export
+
+    big = generate_export(tmp_path / "big", threads=1, messages=FILE_MESSAGES + 5, seed=1)
+    (thread,) = read_all(tmp_path / "big")
+    assert big.files == 2
+    assert len(thread.files) == 2
+    assert len(thread.messages) == FILE_MESSAGES + 5
