@@ -385,7 +385,10 @@ class OutreachAttempt(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("idx_outreach_attempts_queue", "queue_id"),)
+    __table_args__ = (
+        Index("idx_outreach_attempts_queue", "queue_id"),
+        Index("idx_outreach_attempts_claimed", "claimed_at"),
+    )
 
 
 class FitSignalScan(Base):

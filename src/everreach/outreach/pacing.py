@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from everreach.config import Settings
 from everreach.db.models import Message, OutreachAttempt, OutreachItem
+from everreach.db.types import UTCDateTime
 from everreach.errors import ConfigError
 
 #: Attempt outcomes that used up pacing: NULL (claimed, in flight), sent, interrupted (maybe sent).
@@ -148,22 +150,47 @@ class NextSend:
     reasons: tuple[str, ...]
 
 
-def load_facts(session: Session, policy: PacingPolicy, *, now: datetime) -> PacingFacts:
-    """Read the recent attempts the pacing rules need (a few small queries)."""
+def _facts_statement() -> Select[Any]:
+    # Built once: the worker runs it on every claim, and building a statement costs more than running it.
     attempt = OutreachAttempt
-    last = session.execute(select(attempt.id, attempt.claimed_at).order_by(attempt.claimed_at.desc()).limit(1)).first()
-    hour_ago, today = now - HOUR, policy.day_start(now)
-    recent = select(attempt.claimed_at).where(counted_attempt()).order_by(attempt.claimed_at.desc())
-    hourly_nth = session.scalar(recent.where(attempt.claimed_at > hour_ago).offset(policy.hourly_cap - 1).limit(1))
-    daily_nth = session.scalar(recent.where(attempt.claimed_at >= today).offset(policy.daily_cap - 1).limit(1))
+    hour_ago = bindparam("hour_ago", type_=UTCDateTime())
+    today = bindparam("today", type_=UTCDateTime())
+    latest = select(attempt.id, attempt.claimed_at).order_by(attempt.claimed_at.desc()).limit(1).subquery()
+    recent = select(attempt.claimed_at).where(counted_attempt()).order_by(attempt.claimed_at.desc()).limit(1)
     counts = select(func.count()).select_from(attempt).where(counted_attempt())
+    return select(
+        select(latest.c.id).scalar_subquery(),
+        select(latest.c.claimed_at).scalar_subquery(),
+        recent.where(attempt.claimed_at > hour_ago).offset(bindparam("hourly_offset")).scalar_subquery(),
+        recent.where(attempt.claimed_at >= today).offset(bindparam("daily_offset")).scalar_subquery(),
+        counts.where(attempt.claimed_at > hour_ago).scalar_subquery(),
+        counts.where(attempt.claimed_at >= today).scalar_subquery(),
+    )
+
+
+_FACTS: list[Select[Any]] = []
+
+
+def load_facts(session: Session, policy: PacingPolicy, *, now: datetime) -> PacingFacts:
+    """Read the recent attempts the pacing rules need, in one round trip (it runs on every claim)."""
+    if not _FACTS:
+        _FACTS.append(_facts_statement())
+    row = session.execute(
+        _FACTS[0],
+        {
+            "hour_ago": now - HOUR,
+            "today": policy.day_start(now),
+            "hourly_offset": policy.hourly_cap - 1,
+            "daily_offset": policy.daily_cap - 1,
+        },
+    ).one()
     return PacingFacts(
-        last_attempt_id=last[0] if last else None,
-        last_attempt_at=last[1] if last else None,
-        hourly_nth_at=hourly_nth,
-        daily_nth_at=daily_nth,
-        sent_last_hour=session.scalar(counts.where(attempt.claimed_at > hour_ago)) or 0,
-        sent_today=session.scalar(counts.where(attempt.claimed_at >= today)) or 0,
+        last_attempt_id=row[0],
+        last_attempt_at=row[1],
+        hourly_nth_at=row[2],
+        daily_nth_at=row[3],
+        sent_last_hour=row[4] or 0,
+        sent_today=row[5] or 0,
     )
 
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine, Select, exists, func, or_, select, text, update
+from sqlalchemy import Engine, Select, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from everreach.config import Settings, get_settings
 from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
-from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, ClaimLocks, FileLocks, recover_interrupted
+from everreach.db.types import UTCDateTime
+from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, ClaimLocks, FileLocks, lock_key, recover_interrupted
 from everreach.outreach.pacing import (
     GapRandom,
     PacingPolicy,
@@ -42,6 +43,8 @@ from everreach.outreach.senders import OutboundMessage, Sender, SendResult
 PACING_LOCK_KEY = 0x0E7E_4EAC_0000_0001
 #: Rescheduled sends (429, unavailable) given up on after this many tries of one row.
 MAX_DEFERRALS = 5
+#: Dead claims are looked for at the first step, after idle steps, and at least this often.
+RECOVER_EVERY_SECONDS = 10.0
 #: Rows skipped in one claim (spam, unknown contact, too long) before the step gives up.
 MAX_SKIPS = 50
 
@@ -95,6 +98,9 @@ class Worker:
         self.rng = rng
         self.worker_id = worker_id or make_worker_id()
         self.is_postgres = engine.dialect.name == "postgresql"
+        self._recover_next = True
+        self._due_rows = self._due()
+        self._recovered_at = 0.0
         # One connection for the worker's life: PostgreSQL claim locks live as long as it does.
         self.conn = engine.connect()
         self.locks: ClaimLocks
@@ -133,22 +139,30 @@ class Worker:
         return dead
 
     def step(self) -> Step:
-        """Recover dead claims, then claim, send and record at most one row."""
-        recovered = self.recover()
+        """Recover dead claims (when due), then claim, send and record at most one row."""
+        recovered: list[uuid.UUID] = []
+        if self._recover_next or time.monotonic() >= self._recovered_at + RECOVER_EVERY_SECONDS:
+            recovered = self.recover()
+            self._recovered_at = time.monotonic()
         skipped: list[QueueItemRead] = []
         claim_or_idle = self._claim(skipped)
+        # After an idle step, look for dead claims again: they may be what the queue is waiting on.
+        self._recover_next = isinstance(claim_or_idle, Step)
         if isinstance(claim_or_idle, Step):
             claim_or_idle.recovered, claim_or_idle.skipped = recovered, skipped
             return claim_or_idle
         claim = claim_or_idle
+        released = False
         try:
             try:
                 result = self.sender.send(claim.message)
             except Exception as exc:  # a sender bug must not lose the outcome: the row fails, never re-sent
                 result = SendResult.failed(f"delivery unknown: sender error: {type(exc).__name__}: {exc}")
             step = self._record(claim, result)
+            released = self.is_postgres  # unlocked inside the outcome transaction
         finally:
-            self.locks.release(claim.item.id)
+            if not released:
+                self.locks.release(claim.item.id)
         step.recovered, step.skipped = recovered, skipped
         return step
 
@@ -163,10 +177,11 @@ class Worker:
                 if nxt.at > now:
                     return self._idle(session, now, nxt.at, nxt.reasons)
                 for _ in range(MAX_SKIPS):
-                    item = session.scalars(self._due(now)).first()
-                    if item is None:
+                    found = session.execute(self._due_rows, {"now": now, "since": now - self.policy.cooldown}).first()
+                    if found is None:
                         break
-                    refusal = self._refusal(session, item)
+                    item, contact = found
+                    refusal = self._refusal(session, item, contact)
                     if refusal is not None:
                         item.status, item.error = refusal
                         session.flush()
@@ -182,13 +197,19 @@ class Worker:
                 self.locks.release(held)
             raise
 
-    def _due(self, now: datetime) -> Select[OutreachItem]:
-        query = select(OutreachItem).where(
-            OutreachItem.status.in_(OPEN_STATUSES),
-            or_(OutreachItem.scheduled_at.is_(None), OutreachItem.scheduled_at <= now),
+    def _due(self) -> Select[OutreachItem, Contact]:
+        # Built once per worker with bind parameters: it runs on every claim.
+        now = bindparam("now", type_=UTCDateTime())
+        since = bindparam("since", type_=UTCDateTime())
+        query = (
+            select(OutreachItem, Contact)
+            .outerjoin(Contact, Contact.id == OutreachItem.contact_id)
+            .where(
+                OutreachItem.status.in_(OPEN_STATUSES),
+                or_(OutreachItem.scheduled_at.is_(None), OutreachItem.scheduled_at <= now),
+            )
         )
         if self.policy.cooldown > timedelta(0):
-            since = now - self.policy.cooldown
             other = aliased(OutreachItem)
             query = query.where(
                 ~exists().where(
@@ -212,11 +233,10 @@ class Worker:
                 OutreachItem.id,
             )
             .limit(1)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=OutreachItem)
         )
 
-    def _refusal(self, session: Session, item: OutreachItem) -> tuple[str, str] | None:
-        contact = session.get(Contact, item.contact_id) if item.contact_id else None
+    def _refusal(self, session: Session, item: OutreachItem, contact: Contact | None) -> tuple[str, str] | None:
         if contact is None:
             contact = session.scalar(select(Contact).where(Contact.instagram_username == item.username))
             if contact is None:
@@ -235,17 +255,20 @@ class Worker:
         )
         session.add(attempt)
         item.status, item.error = "sending", None
-        igsid = session.scalar(
-            select(ContactIdentity.external_id)
-            .where(ContactIdentity.contact_id == item.contact_id, ContactIdentity.provider == "instagram")
-            .order_by(ContactIdentity.created_at.desc())
-            .limit(1)
-        )
-        last_inbound = session.scalar(
-            select(func.max(Message.sent_at)).where(
-                Message.contact_id == item.contact_id, Message.is_outbound.is_(False)
-            )
-        )
+        igsid, last_inbound = None, None
+        if self.sender.needs_recipient:
+            igsid, last_inbound = session.execute(
+                select(
+                    select(ContactIdentity.external_id)
+                    .where(ContactIdentity.contact_id == item.contact_id, ContactIdentity.provider == "instagram")
+                    .order_by(ContactIdentity.created_at.desc())
+                    .limit(1)
+                    .scalar_subquery(),
+                    select(func.max(Message.sent_at))
+                    .where(Message.contact_id == item.contact_id, Message.is_outbound.is_(False))
+                    .scalar_subquery(),
+                )
+            ).one()
         message = OutboundMessage(
             queue_id=item.id,
             contact_id=item.contact_id,
@@ -315,17 +338,13 @@ class Worker:
                     sender=self.sender.name,
                     external_id=result.external_id,
                 )
-            item = session.get(OutreachItem, item_id, populate_existing=True)
-            assert item is not None
-            nxt = next_send(self.policy, load_facts(session, self.policy, now=now), now=now, rng=self.rng)
-            kind: StepKind = "retry" if outcome == "deferred" else outcome  # type: ignore[assignment]
-            return Step(
-                kind=kind,
-                item=QueueItemRead.of(item),
-                error=result.error,
-                next_allowed_send=nxt.at,
-                reasons=nxt.reasons,
-            )
+            if self.is_postgres:
+                # Safe before the commit: the row stays locked by this transaction's UPDATE until then.
+                session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(item_id)})
+        # The next allowed send is worked out by the next claim; the row as recorded needs no re-read.
+        row = QueueItemRead.of(claim.item).model_copy(update=values)
+        kind: StepKind = "retry" if outcome == "deferred" else outcome  # type: ignore[assignment]
+        return Step(kind=kind, item=row, error=result.error)
 
     def _deferrals(self, session: Session, item_id: uuid.UUID) -> int:
         return (

@@ -60,6 +60,8 @@ class Sender(Protocol):
     name: ClassVar[str]
     #: False for senders that deliver nothing to Instagram (dry-run): no message is recorded for them.
     delivers: ClassVar[bool]
+    #: True when it needs the contact's Instagram-scoped id and last inbound time (the Graph API does).
+    needs_recipient: ClassVar[bool]
 
     @classmethod
     def check_text(cls, text: str) -> str | None:

@@ -29,6 +29,7 @@ class DmServerSender:
 
     name: ClassVar[str] = "dm-server"
     delivers: ClassVar[bool] = True
+    needs_recipient: ClassVar[bool] = False
 
     def __init__(self, settings: Settings, *, client: httpx.Client | None = None) -> None:
         self.url = f"{settings.dm_server_url.rstrip('/')}/api/messages/send-to"

@@ -26,6 +26,7 @@ class DryRunSender:
 
     name: ClassVar[str] = "dry-run"
     delivers: ClassVar[bool] = False
+    needs_recipient: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:
         self.path = outbox_path(settings)

@@ -43,6 +43,7 @@ class GraphSender:
 
     name: ClassVar[str] = "graph"
     delivers: ClassVar[bool] = True
+    needs_recipient: ClassVar[bool] = True
 
     def __init__(self, settings: Settings, *, client: httpx.Client | None = None) -> None:
         if not settings.graph_access_token:
