@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -149,3 +150,23 @@ def test_synthetic_threads_split_at_ten_thousand(tmp_path: Path) -> None:
     assert big.files == 2
     assert len(thread.files) == 2
     assert len(thread.messages) == FILE_MESSAGES + 5
+
+
+def test_messenger_e2ee_keys(tmp_path: Path) -> None:
+    doc = {
+        "participants": ["Ana K", "Jordan Reyes"],
+        "threadName": "Ana K",
+        "messages": [
+            {"senderName": "Ana K", "timestamp": 1_700_000_000_000, "text": "hi from e2ee", "type": "text"},
+            {"senderName": "Jordan Reyes", "timestamp": 1_700_000_001_000, "text": "", "isUnsent": True},
+        ],
+    }
+    path = tmp_path / "ana_123456789" / "message_1.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(doc))
+    (thread,) = read_all(path.parent)
+    assert thread.participants == ["Ana K", "Jordan Reyes"]
+    assert [(m.sender, m.text, m.message_type) for m in thread.messages] == [
+        ("Ana K", "hi from e2ee", "text"),
+        ("Jordan Reyes", "[unsent]", "unsent"),
+    ]

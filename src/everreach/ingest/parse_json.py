@@ -9,7 +9,10 @@ from everreach.ingest.model import ParsedMessage
 from everreach.ingest.text import clean_text, fix_deep, fix_mojibake, strip_edited, system_type
 
 # Keys that are the message itself or carry no information worth keeping in raw_data.
-_SKIP_KEYS = frozenset({"sender_name", "timestamp_ms", "content", "type", "is_unsent", "is_geoblocked_for_viewer"})
+_SKIP_KEYS = frozenset(
+    {"sender_name", "timestamp_ms", "content", "type", "is_unsent", "is_geoblocked_for_viewer", "senderName",
+     "timestamp", "text", "isUnsent"}
+)  # fmt: skip
 _MEDIA = (("photos", "photo"), ("videos", "video"), ("audio_files", "audio"), ("gifs", "gif"), ("files", "file"))
 
 
@@ -46,12 +49,13 @@ def convert_message(item: Any) -> ParsedMessage | None:
     """One export message -> ParsedMessage (typed, stable text); None when it has no sender or time."""
     if not isinstance(item, dict):
         return None
-    sender = item.get("sender_name")
-    ts = item.get("timestamp_ms")
+    # Messenger's end-to-end encrypted exports (2024-) spell the keys senderName / timestamp / text.
+    sender = item.get("sender_name", item.get("senderName"))
+    ts = item.get("timestamp_ms", item.get("timestamp"))
     if not isinstance(ts, int | float) or isinstance(ts, bool):
         return None
     sender = fix_mojibake(sender) if isinstance(sender, str) else ""
-    content = item.get("content")
+    content = item.get("content", item.get("text"))
     text = fix_mojibake(content) if isinstance(content, str) else ""
     raw: dict[str, Any] | None = None
     if len(item) > 3 or "content" not in item:
@@ -70,7 +74,7 @@ def convert_message(item: Any) -> ParsedMessage | None:
 
 
 def _message_type(item: dict[str, Any], text: str) -> str:
-    if item.get("is_unsent"):
+    if item.get("is_unsent") or item.get("isUnsent"):
         return "unsent"
     declared = item.get("type")
     if declared == "Call" or "call_duration" in item:
