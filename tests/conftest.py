@@ -109,6 +109,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
     else:
         url: str = request.getfixturevalue("_pg_database")
+        # Truncate before as well as after: a process a previous test started may have written late.
+        _truncate_all(url)
         try:
             yield url
         finally:

@@ -113,7 +113,8 @@ def test_upsert_handles_updates_names(session: Session) -> None:
 def test_cli_seed_twice_and_list(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     handles = tmp_path / "h.csv"
     handles.write_text("saraheashley,Sarah Ashley\n", encoding="utf-8")
-    assert cli("seed", "--handles", str(handles)).exit_code == 0
+    seeded = cli("seed", "--handles", str(handles))
+    assert seeded.exit_code == 0, seeded.output
     result = cli("seed", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["added"] == {}
