@@ -8,6 +8,7 @@ from its database, untimed) into a freshly migrated database with the same table
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -51,11 +52,26 @@ def _export(threads: int, messages: int) -> Path:
     folder = data_path(f"ingest-export-{threads}-{messages}")
     marker = data_path(f"ingest-export-{threads}-{messages}.manifest.json")
     if not marker.exists():
-        shutil.rmtree(folder, ignore_errors=True)
+        # Generated aside and renamed, so a concurrent bench run never reads a half-written export.
+        scratch = data_path(f"ingest-export-{threads}-{messages}.tmp-{os.getpid()}")
         _log(f"generating {messages:,} messages / {threads:,} threads ...")
-        manifest = generate_export(folder, threads=threads, messages=messages, seed=1)
+        manifest = generate_export(scratch, threads=threads, messages=messages, seed=1)
+        shutil.rmtree(folder, ignore_errors=True)
+        scratch.rename(folder)
         marker.write_text(manifest.model_dump_json())
     return folder
+
+
+def _drop_sqlite(*urls: str) -> None:
+    """Delete benchmark SQLite files (a 1M-message database is hundreds of MB)."""
+    for url in urls:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+
+
+def _name(base: str) -> str:
+    """A per-process database name, so two bench runs never share (and delete) each other's files."""
+    return f"{base}_{os.getpid()}"
 
 
 def _migrate(url: str) -> None:
@@ -148,12 +164,15 @@ def run(*, quick: bool) -> list[Figure]:
 
 def _sqlite_figures(big_export: Path, small_export: Path, label: str, small_label: str) -> list[Figure]:
     figures: list[Figure] = []
-    with engine_url("sqlite", "ingest-ours") as ours, engine_url("sqlite", "ingest-raw") as raw:
+    with engine_url("sqlite", _name("ingest-ours")) as ours, engine_url("sqlite", _name("ingest-raw")) as raw:
         _migrate(ours)
         _migrate(raw)
-        first = _child_import(ours, big_export)
-        again = _child_import(ours, big_export)
-        raw_seconds, rows = _sqlite_raw_seconds(ours, raw)
+        try:
+            first = _child_import(ours, big_export)
+            again = _child_import(ours, big_export)
+            raw_seconds, rows = _sqlite_raw_seconds(ours, raw)
+        finally:
+            _drop_sqlite(ours, raw)
     ours_rate, raw_rate = first["new"] / first["seconds"], rows / raw_seconds
     figures.append(
         Figure(AREA, f"import {label} msgs (msgs/s)", "sqlite", ours_rate, "msg/s", "raw sqlite3 executemany",
@@ -166,9 +185,12 @@ def _sqlite_figures(big_export: Path, small_export: Path, label: str, small_labe
                "<= 1.0 and 0 new", ok_again, again["seconds"] / first["seconds"],
                f"{again['new']} new, {again['duplicate']:,} duplicate")
     )  # fmt: skip
-    with engine_url("sqlite", "ingest-small") as small_url:
+    with engine_url("sqlite", _name("ingest-small")) as small_url:
         _migrate(small_url)
-        small = _child_import(small_url, small_export)
+        try:
+            small = _child_import(small_url, small_export)
+        finally:
+            _drop_sqlite(small_url)
     flat = first["maxrss_mb"] / small["maxrss_mb"]
     figures.append(
         Figure(AREA, f"peak RSS {label} vs {small_label} (MB)", "sqlite", first["maxrss_mb"], "MB",
@@ -179,11 +201,14 @@ def _sqlite_figures(big_export: Path, small_export: Path, label: str, small_labe
 
 
 def _pg_figures(big_export: Path, label: str) -> list[Figure]:
-    with engine_url("postgresql", "ingest_ours") as ours, engine_url("postgresql", "ingest_copy") as copy_url:
+    with (
+        engine_url("postgresql", _name("ingest_ours")) as ours,
+        engine_url("postgresql", _name("ingest_copy")) as copy_url,
+    ):
         _migrate(ours)
         _migrate(copy_url)
         first = _child_import(ours, big_export)
-        copy_seconds, rows = _pg_copy_seconds(ours, copy_url, data_path("ingest-pg-dump"))
+        copy_seconds, rows = _pg_copy_seconds(ours, copy_url, data_path(_name("ingest-pg-dump")))
     ours_rate, copy_rate = first["new"] / first["seconds"], rows / copy_seconds
     return [
         Figure(AREA, f"import {label} msgs (msgs/s)", "postgresql", ours_rate, "msg/s", "COPY of the same rows",
