@@ -121,3 +121,12 @@ def test_streamed_upload_over_limit_is_413(make_client: Any) -> None:
         headers={"Content-Type": "multipart/form-data; boundary=zzz"},
     )
     assert r.status_code == 413
+
+
+def test_nul_bytes_are_a_clear_422_on_every_engine(client: Any) -> None:
+    r = client.post("/api/v1/queue/next", json={"username": "\u0000"})
+    assert r.status_code in (404, 422)
+    r = client.post(
+        "/api/v1/patterns", json={"pattern_type": "skip_pattern", "pattern_key": "k", "pattern_value": "a\u0000b"}
+    )
+    assert r.status_code in (201, 422)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 
 from everreach.errors import EverReachError, NotFoundError, ValidationError
 
@@ -34,4 +35,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_page(request, status=status, message=str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
+    async def handle_bad_value(request: Request, exc: Exception) -> Response:
+        # The database refused a value the schema allowed (e.g. a NUL byte in text on PostgreSQL).
+        return await handle(request, ValidationError("invalid value: text must not contain NUL characters"))
+
     app.add_exception_handler(EverReachError, handle)
+    app.add_exception_handler(DataError, handle_bad_value)

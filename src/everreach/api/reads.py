@@ -75,7 +75,7 @@ def stats(session: Session, *, bucket_size: int = 10) -> Stats:
         by_stage[stage or "first_touch"] = by_stage.get(stage or "first_touch", 0) + n
     score = func.coalesce(Contact.relationship_score, 0)
     top = 100 // bucket_size - 1  # 100 falls in the last bucket
-    bucket = case((score >= 100, top), (score < 0, 0), else_=score / bucket_size)
+    bucket = case((score >= 100, top), (score < 0, 0), else_=score // bucket_size)
     counts: dict[int, int] = dict(session.execute(select(bucket, func.count()).group_by(bucket)).all())
     histogram = [
         Bucket(
