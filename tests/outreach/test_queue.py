@@ -172,3 +172,46 @@ def test_cli_refusals_are_one_line(
     assert result.stderr.startswith("error: ")
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- next best action ----------------------------------------------------------------------------------------------
+
+
+def test_from_next_queues_the_top_suggestion_and_marks_the_template_used(session: Session) -> None:
+    from everreach.relationship.queries import next_best_actions
+    from everreach.seed.defaults import seed_defaults
+
+    seed_defaults(session)
+    contact = make_contact(session, username="ann", inbound_at=T0 - timedelta(days=2))
+    contact.what_theyre_building = "a newsletter about climbing"
+    contact.current_friction = "growing past 500 readers"
+    session.flush()
+    expected = next_best_actions(session, username="ann", now=T0).actions[0]
+    queued = queue.add_next_best_action(session, username="@ann", now=T0)
+    assert queued.item.message_text == expected.text
+    assert (queued.lane, queued.action_key) == (expected.lane, expected.action_key)
+    assert "___" not in queued.item.message_text
+    # The template is now used: the next suggestion is a different one.
+    again = queue.add_next_best_action(session, username="ann", now=T0)
+    assert again.action_key != queued.action_key
+
+
+def test_from_next_refuses_spam_and_unknown(session: Session) -> None:
+    make_contact(session, username="spammy", tags=["spam"])
+    with pytest.raises(ValidationError, match="spam"):
+        queue.add_next_best_action(session, username="spammy", now=T0)
+    with pytest.raises(NotFoundError, match="unknown contact"):
+        queue.add_next_best_action(session, username="ghost", now=T0)
+
+
+def test_cli_from_next(cli: Callable[..., Result], session: Session) -> None:
+    from everreach.seed.defaults import seed_defaults
+
+    seed_defaults(session)
+    make_contact(session, username="ann", inbound_at=T0)
+    session.commit()
+    result = cli("queue", "add", "ann", "--from-next")
+    assert result.exit_code == 0, result.output
+    assert "template" in result.stdout
+    both = cli("queue", "add", "ann", "hello", "--from-next")
+    assert both.exit_code == 1

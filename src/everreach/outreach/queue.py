@@ -19,6 +19,8 @@ from everreach.errors import NotFoundError, ValidationError
 from everreach.outreach.pacing import GapRandom, PacingPolicy, cooldown_until, load_facts, next_send, seeded_gap_random
 from everreach.outreach.schemas import NextActionQueued, PacingRead, QueueItemRead, QueueListing
 from everreach.outreach.senders import sender_class
+from everreach.relationship.queries import next_best_actions
+from everreach.relationship.service import record_template_used
 from everreach.seed.handles import normalise_username
 
 OPEN_STATUSES = ("pending", "scheduled")
@@ -103,19 +105,22 @@ def add_to_queue(
 
 def add_next_best_action(session: Session, *, username: str, now: datetime | None = None) -> NextActionQueued:
     """Queue the contact's top next best action (its filled template) and record the template as used."""
-    # Imported here: the relationship engine is optional for every other queue operation.
-    from everreach.relationship.queries import next_best_actions
-    from everreach.relationship.service import record_template_used
-
     now = now or utcnow()
     contact = find_contact(session, username)
-    actions = next_best_actions(session, contact, now=now)
-    if not actions:
-        raise NotFoundError(f"no next best action for @{contact.instagram_username}: no template fits right now")
-    best = actions[0]
+    if is_spam(contact):
+        raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
+    suggestions = next_best_actions(session, username=contact.instagram_username, now=now)
+    if not suggestions.actions:
+        raise NotFoundError(
+            f"no next best action for @{contact.instagram_username}: every {suggestions.lane} template "
+            "was used in the last 30 days or needs context the card lacks"
+        )
+    best = suggestions.actions[0]
     item = add_to_queue(session, username=contact.instagram_username, text=best.text, now=now)
-    record_template_used(session, contact, action_key=best.action_key, lane=best.lane, now=now)
-    return NextActionQueued(item=item, action_key=best.action_key, lane=best.lane, reason=getattr(best, "reason", None))
+    record_template_used(
+        session, username=contact.instagram_username, lane=best.lane, action_key=best.action_key, now=now
+    )
+    return NextActionQueued(item=item, action_key=best.action_key, lane=best.lane, reason=best.reason)
 
 
 def resolve_item(session: Session, item_id: uuid.UUID | str) -> OutreachItem:

@@ -13,7 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -27,6 +27,7 @@ from everreach.db.types import UTCDateTime
 from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, ClaimLocks, FileLocks, lock_key, recover_interrupted
 from everreach.outreach.pacing import (
     GapRandom,
+    PacingFacts,
     PacingPolicy,
     cooldown_until,
     counted_attempt,
@@ -43,6 +44,8 @@ from everreach.outreach.senders import OutboundMessage, Sender, SendResult
 PACING_LOCK_KEY = 0x0E7E_4EAC_0000_0001
 #: Rescheduled sends (429, unavailable) given up on after this many tries of one row.
 MAX_DEFERRALS = 5
+#: Claims skip the global pacing lock only while both caps are this far from being reached.
+LOCK_FREE_HEADROOM = 1000
 #: Dead claims are looked for at the first step, after idle steps, and at least this often.
 RECOVER_EVERY_SECONDS = 10.0
 #: Rows skipped in one claim (spam, unknown contact, too long) before the step gives up.
@@ -125,8 +128,13 @@ class Worker:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        with Session(bind=self.conn, expire_on_commit=False) as session, session.begin():
+        with self._writer(), Session(bind=self.conn, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def _writer(self) -> AbstractContextManager[None]:
+        if isinstance(self.locks, FileLocks):
+            return self.locks.writer()
+        return nullcontext()
 
     # -- one step ------------------------------------------------------------------------------------------
 
@@ -170,10 +178,13 @@ class Worker:
         held: uuid.UUID | None = None
         try:
             with self._transaction() as session:
-                if self.is_postgres:
-                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PACING_LOCK_KEY})
                 now = self.clock()
-                nxt = next_send(self.policy, load_facts(session, self.policy, now=now), now=now, rng=self.rng)
+                facts = load_facts(session, self.policy, now=now)
+                if self.is_postgres and not self._cannot_bind(facts):
+                    # Serialise the pacing decision, then read the facts again under the lock.
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PACING_LOCK_KEY})
+                    facts = load_facts(session, self.policy, now=now)
+                nxt = next_send(self.policy, facts, now=now, rng=self.rng)
                 if nxt.at > now:
                     return self._idle(session, now, nxt.at, nxt.reasons)
                 for _ in range(MAX_SKIPS):
@@ -196,6 +207,19 @@ class Worker:
             if held is not None:
                 self.locks.release(held)
             raise
+
+    def _cannot_bind(self, facts: PacingFacts) -> bool:
+        """True when concurrent claims cannot break any pacing rule, so PostgreSQL claims need no global lock.
+
+        That is: no gap and no cooldown to keep, and both caps far from reached (by more than any number
+        of workers could claim at once). Then `FOR UPDATE SKIP LOCKED` alone makes claims exclusive.
+        """
+        return (
+            self.policy.max_gap <= timedelta(0)
+            and self.policy.cooldown <= timedelta(0)
+            and facts.sent_last_hour + LOCK_FREE_HEADROOM <= self.policy.hourly_cap
+            and facts.sent_today + LOCK_FREE_HEADROOM <= self.policy.daily_cap
+        )
 
     def _due(self) -> Select[OutreachItem, Contact]:
         # Built once per worker with bind parameters: it runs on every claim.
@@ -339,6 +363,9 @@ class Worker:
                     external_id=result.external_id,
                 )
             if self.is_postgres:
+                # Losing this commit in a database crash is safe (the row would end "interrupted", never
+                # re-sent), so it need not wait for the disk; the claim's commit does.
+                session.execute(text("SET LOCAL synchronous_commit = off"))
                 # Safe before the commit: the row stays locked by this transaction's UPDATE until then.
                 session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(item_id)})
         # The next allowed send is worked out by the next claim; the row as recorded needs no re-read.
