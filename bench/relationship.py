@@ -1,6 +1,7 @@
 """Relationship engine benchmark: recompute vs one aggregate pass, search vs a plain scan, read-query medians.
 
-Data (full: 100,000 contacts / 1,000,000 messages; quick: 10,000 / 100,000) is written straight into the
+Data (full: 100,000 contacts / 1,000,000 messages; quick: 10,000 / 100,000; each message created when it was
+sent, as an import or the webhook stores them) is written straight into the
 tables with bulk inserts (sqlite3 executemany; PostgreSQL COPY), on SQLite (a file under bench/data/) and on
 PostgreSQL (a scratch database, dropped afterwards). Each message carries a word from a 5,000-word synthetic
 vocabulary, so a search for one word is selective (~0.02% of messages), like searching for a name or topic.
@@ -112,7 +113,7 @@ def load_sqlite(path: Path, contacts: int, messages: int) -> str:
     db.executemany(
         "INSERT INTO instagram_messages (id, contact_id, message_text, message_type, is_outbound, "
         "sent_by_automation, sent_at, created_at) VALUES (?, ?, ?, 'text', ?, ?, ?, ?)",
-        ((mid, cid, t, int(o), int(a), _ts(s), _ts(NOW)) for mid, cid, t, o, a, s in msgs),
+        ((mid, cid, t, int(o), int(a), _ts(s), _ts(s)) for mid, cid, t, o, a, s in msgs),
     )
     db.commit()
     db.execute("ANALYZE")
@@ -149,7 +150,7 @@ def pg_database(contacts: int, messages: int) -> Iterator[str]:
                 "created_at) FROM STDIN"
             ) as copy:
                 for mid, cid, t, o, a, s in msgs:
-                    copy.write_row((mid, cid, t, o, a, s, NOW))
+                    copy.write_row((mid, cid, t, o, a, s, s))
             cur.execute("SET maintenance_work_mem = '512MB'")
             cur.execute(
                 "CREATE INDEX idx_messages_text_trgm ON instagram_messages USING gin (message_text gin_trgm_ops)"
