@@ -132,6 +132,14 @@ def _fill_config_tables(conn: Connection) -> None:
     conn.execute(
         insert(tables["fit_signal_phrases"]), [{"fit_signal_id": signal_id, "phrase": p} for p in ("é", "messy")]
     )
+    if "fit_signal_scans" in tables:
+        conn.execute(
+            insert(tables["fit_signal_scans"]),
+            [
+                {"name": "default", "scanned_through": _ts(5), "fingerprint": "ab12"},
+                {"name": "ünïcødé", "scanned_through": None, "fingerprint": ""},
+            ],
+        )
 
 
 def _fill_extension_tables(conn: Connection, contact_ids: list[uuid.UUID], messages: list[dict[str, Any]]) -> None:
