@@ -89,7 +89,7 @@ def _queue(url: str, start: int, count: int) -> set[uuid.UUID]:
     with eng.begin() as conn:
         if start == 0:
             conn.execute(insert(Contact), [{"instagram_username": f"restart{i}"} for i in range(3)])
-        ids = dict(conn.execute(select(Contact.instagram_username, Contact.id)).tuples().all())
+        ids = dict(conn.execute(select(Contact.instagram_username, Contact.id)).all())
         conn.execute(
             insert(OutreachItem),
             [
