@@ -89,13 +89,13 @@ class FileLocks:
             raise ConfigError("the SQLite worker needs POSIX file locks (use PostgreSQL on this platform)")
         self.directory = Path(database_path).with_name(Path(database_path).name + ".claims")
         self._fds: dict[uuid.UUID, int] = {}
+        self.directory.mkdir(parents=True, exist_ok=True)
 
     def _path(self, item_id: uuid.UUID) -> Path:
         return self.directory / f"{item_id.hex}.lock"
 
     def hold(self, item_id: uuid.UUID) -> bool:
         """Open and lock the row's file without waiting."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._path(item_id), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -125,7 +125,6 @@ class FileLocks:
         SQLite's own busy handler polls with growing sleeps, which starves several busy workers;
         other writers (CLI, import) still meet the workers at SQLite's lock, unchanged.
         """
-        self.directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.directory / "writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)

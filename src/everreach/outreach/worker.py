@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine, Select, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import Engine, Select, bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from everreach.config import Settings, get_settings
 from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
@@ -52,6 +53,20 @@ RECOVER_EVERY_SECONDS = 10.0
 MAX_SKIPS = 50
 
 StepKind = Literal["sent", "failed", "retry", "idle"]
+
+_INSERT_ATTEMPT = insert(OutreachAttempt).values(
+    id=bindparam("id"),
+    queue_id=bindparam("queue_id"),
+    worker_id=bindparam("worker_id"),
+    sender=bindparam("sender"),
+    claimed_at=bindparam("at", type_=UTCDateTime()),
+)
+_MARK_SENDING = (
+    update(OutreachItem)
+    .where(OutreachItem.id == bindparam("item_id"))
+    .values(status="sending", error=None)
+    .execution_options(synchronize_session=False)
+)
 
 
 @dataclass
@@ -274,11 +289,16 @@ class Worker:
         return None
 
     def _mark_sending(self, session: Session, item: OutreachItem, now: datetime) -> _Claim:
-        attempt = OutreachAttempt(
-            id=uuid.uuid4(), queue_id=item.id, worker_id=self.worker_id, sender=self.sender.name, claimed_at=now
+        # Core statements, not the unit of work: this runs inside the claim lock on every send.
+        attempt_id = uuid.uuid4()
+        session.execute(
+            _INSERT_ATTEMPT,
+            {"id": attempt_id, "queue_id": item.id, "worker_id": self.worker_id, "sender": self.sender.name, "at": now},
         )
-        session.add(attempt)
-        item.status, item.error = "sending", None
+        session.execute(_MARK_SENDING, {"item_id": item.id})
+        # The ORM copy follows without being flushed again.
+        set_committed_value(item, "status", "sending")
+        set_committed_value(item, "error", None)
         igsid, last_inbound = None, None
         if self.sender.needs_recipient:
             igsid, last_inbound = session.execute(
@@ -302,7 +322,7 @@ class Worker:
             igsid=igsid,
             last_inbound_at=last_inbound,
         )
-        return _Claim(item=item, attempt_id=attempt.id, message=message)
+        return _Claim(item=item, attempt_id=attempt_id, message=message)
 
     def _idle(self, session: Session, now: datetime, allowed: datetime, reasons: tuple[str, ...]) -> Step:
         waiting = session.execute(

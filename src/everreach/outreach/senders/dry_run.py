@@ -47,7 +47,8 @@ class DryRunSender:
         }
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.is_dir():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             return SendResult.retry(f"cannot open dry-run outbox {self.path}: {exc.strerror}", after=300)
