@@ -23,7 +23,6 @@ class KnownBug:
 
 
 KNOWN_BUGS = (
-    KnownBug("Error", "seed/handles.py", "a bare carriage return inside a CSV handles file raises csv.Error"),
     KnownBug("TypeError", "ingest/parse_json.py", "a non-list 'participants' (e.g. a number) crashes the JSON parser"),
     KnownBug("TypeError", "ingest/parse_legacy.py", "a non-list 'participants' crashes the legacy parser"),
     KnownBug("OverflowError", "ingest/writer.py", "timestamp_ms beyond datetime's range crashes the writer"),

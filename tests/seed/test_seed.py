@@ -126,3 +126,10 @@ def test_cli_seed_twice_and_list(cli, tmp_path: Path) -> None:  # type: ignore[n
     bad = cli("seed", "--list", "nope")
     assert bad.exit_code == 1
     assert "unknown TYPE" in bad.stderr
+
+
+def test_handles_csv_with_a_stray_carriage_return_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b'alice,"Alice"\nbob,B\rob\n')
+    with pytest.raises(ValidationError, match=r"cr\.csv: line 3: expected username,display_name"):
+        parse_handles(path)

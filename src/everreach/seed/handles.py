@@ -52,7 +52,12 @@ def _parse_toml(path: Path, text: str) -> dict[str, str]:
 
 def _parse_csv(path: Path, text: str) -> dict[str, str]:
     handles: dict[str, str] = {}
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise ValidationError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from exc
+    for number, row in rows:
         if not row or all(not cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
         if number == 1 and row[0].strip().lower() in ("username", "instagram_username", "handle"):
