@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from everreach.config import Settings, get_settings
 from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
 from everreach.db.types import UTCDateTime
+from everreach.errors import ConfigError
 from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, ClaimLocks, FileLocks, lock_key, recover_interrupted
 from everreach.outreach.pacing import (
     GapRandom,
@@ -126,7 +127,7 @@ class Worker:
             self.locks = AdvisoryLocks(self.conn)
         else:
             if not engine.url.database or engine.url.database == ":memory:":
-                raise ValueError("the worker needs a database file")
+                raise ConfigError("the worker needs a database file, not an in-memory SQLite database")
             self.conn.execution_options(sqlite_begin="IMMEDIATE")
             self.locks = FileLocks(engine.url.database)
 
