@@ -12,22 +12,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, not_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, distinct, false, func, literal, not_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.types import Float
 
 from everreach.db.models import STAGES, Contact, FitSignal, FitSignalMatch, Message, RelationshipEvent, StageChange
 from everreach.relationship.scoring import CONSENT_POINTS, ContactFacts, MessageFacts
 from everreach.relationship.textfeatures import (
     CADENCE_WINDOW,
+    EMOTION_STEMS,
     MAX_CHARS_PER_MESSAGE,
     REPLY_WINDOW,
     RESONANCE_WINDOW,
-    emotion_sql,
+    SELF_MARKERS,
+    any_marker,
     epoch_seconds,
     floor_int,
-    self_sql,
+    padded_sql,
     shallow_sql,
     strpos_,
 )
@@ -74,16 +79,36 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _filter(column: Any, ids: Sequence[uuid.UUID] | None) -> ColumnElement[bool]:
+def _mode(ids: Sequence[uuid.UUID] | None) -> str:
+    """Which statement shape serves `ids`: every contact, one contact, or a list of them."""
     if ids is None:
+        return "all"
+    return "one" if len(ids) == 1 else "many"
+
+
+def _params(ids: Sequence[uuid.UUID] | None) -> dict[str, Any]:
+    if ids is None:
+        return {}
+    return {"cid": ids[0]} if len(ids) == 1 else {"cids": list(ids)}
+
+
+def _filter(column: Any, mode: str) -> ColumnElement[bool]:
+    """The contact filter as bound parameters, so each statement is built (and compiled) once per shape."""
+    if mode == "all":
         return true()
-    if len(ids) == 1:
-        return column == ids[0]  # type: ignore[no-any-return]
-    return column.in_(list(ids))  # type: ignore[no-any-return]
+    if mode == "one":
+        return column == bindparam("cid")  # type: ignore[no-any-return]
+    return column.in_(bindparam("cids", expanding=True))  # type: ignore[no-any-return]
 
 
 def message_totals(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, tuple[Any, ...]]:
     """contact id -> (last meaningful touch, sent, received), in one pass over the messages."""
+    rows = session.connection().execute(_totals_stmt(_mode(ids)), _params(ids))
+    return {row[0]: tuple(row[1:]) for row in rows if row[0] is not None}
+
+
+@lru_cache
+def _totals_stmt(mode: str) -> Executable:
     last = func.max(
         case(
             (Message.is_outbound == false(), Message.sent_at),
@@ -98,47 +123,70 @@ def message_totals(session: Session, *, ids: Sequence[uuid.UUID] | None = None) 
             func.sum(case((Message.is_outbound == true(), 1), else_=0)),
             func.sum(case((Message.is_outbound == true(), 0), else_=1)),
         )
-        .where(_filter(Message.contact_id, ids))
+        .where(_filter(Message.contact_id, mode))
         .group_by(Message.contact_id)
     )
-    return {row[0]: tuple(row[1:]) for row in session.execute(stmt) if row[0] is not None}
+    return stmt
 
 
-def _window(now: datetime, ids: Sequence[uuid.UUID] | None) -> list[ColumnElement[bool]]:
+def _window(mode: str) -> list[ColumnElement[bool]]:
     """The 90-day range; for a few contacts as an expression, so planners take the contact index instead."""
-    if ids is None:
-        return [Message.sent_at >= now - RESONANCE_WINDOW, Message.sent_at <= now]
+    if mode == "all":
+        return [Message.sent_at >= bindparam("start_at"), Message.sent_at <= bindparam("now_at")]
     t = epoch_seconds(Message.sent_at)
-    return [t >= (now - RESONANCE_WINDOW).timestamp(), t <= now.timestamp()]
+    return [t >= bindparam("start_s", type_=Float()), t <= bindparam("now_s", type_=Float())]
 
 
 def recent_features(
     session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, tuple[Any, ...]]:
-    """contact id -> resonance and cadence aggregates over the last 90 days (one windowed pass)."""
+    """contact id -> resonance and cadence aggregates over the last 90 days (one windowed pass).
+
+    The per-row work is done once per row in the windowed layer (a window function keeps planners from folding
+    it into the aggregate above, where each reference would evaluate it again): the one-word test, and the
+    lower-cased, space-padded text only for the deep inbound rows that the marker tests read.
+    """
+    params = {
+        **_params(ids),
+        "start_at": now - RESONANCE_WINDOW,
+        "now_at": now,
+        "start_s": (now - RESONANCE_WINDOW).timestamp(),
+        "now_s": now.timestamp(),
+        "cad_s": (now - CADENCE_WINDOW).timestamp(),
+    }
+    rows = session.connection().execute(_recent_stmt(_mode(ids)), params)
+    return {row[0]: tuple(row[1:]) for row in rows if row[0] is not None}
+
+
+@lru_cache
+def _recent_stmt(mode: str) -> Executable:
     t = epoch_seconds(Message.sent_at)
+    txt = Message.__table__.c.message_text
     next_in = func.min(case((Message.is_outbound == false(), t), else_=None)).over(
         partition_by=Message.contact_id,
         order_by=(Message.sent_at, Message.is_outbound.desc()),
         rows=(1, None),
     )
+    deep_row = and_(Message.is_outbound == false(), not_(shallow_sql(txt)))
     r = (
         select(
             Message.contact_id.label("cid"),
             Message.is_outbound.label("out"),
-            Message.message_text.label("txt"),
             t.label("t"),
             _meaningful().label("mf"),
             next_in.label("next_in"),
+            case((deep_row, padded_sql(txt)), else_=None).label("p"),
+            case((deep_row, func.length(txt)), else_=None).label("n"),
+            case((deep_row, strpos_(txt, literal("?"))), else_=None).label("q"),
         )
-        .where(_filter(Message.contact_id, ids))
-        .where(*_window(now, ids))
-        .cte("recent")
+        .where(_filter(Message.contact_id, mode))
+        .where(*_window(mode))
+        .subquery("recent")
     )
-    now_s = now.timestamp()
-    deep = and_(r.c.out == false(), not_(shallow_sql(r.c.txt)))
+    now_s = bindparam("now_s", type_=Float())
+    deep = r.c.n.is_not(None)
     mine = and_(r.c.out == true(), r.c.mf == true())
-    cad = and_(r.c.mf == true(), r.c.t >= literal(now_s - CADENCE_WINDOW.total_seconds()))
+    cad = and_(r.c.mf == true(), r.c.t >= bindparam("cad_s", type_=Float()))
 
     def count_if(cond: ColumnElement[bool]) -> Any:
         return func.sum(case((cond, 1), else_=0))
@@ -146,78 +194,87 @@ def recent_features(
     stmt = select(
         r.c.cid,
         count_if(deep),
-        func.sum(
-            case(
-                (and_(deep, func.length(r.c.txt) > MAX_CHARS_PER_MESSAGE), MAX_CHARS_PER_MESSAGE),
-                (deep, func.length(r.c.txt)),
-                else_=0,
-            )
-        ),
-        count_if(and_(deep, strpos_(r.c.txt, literal("?")) > 0)),
-        count_if(and_(deep, self_sql(r.c.txt))),
-        count_if(and_(deep, emotion_sql(r.c.txt))),
+        func.sum(case((r.c.n > MAX_CHARS_PER_MESSAGE, MAX_CHARS_PER_MESSAGE), else_=func.coalesce(r.c.n, 0))),
+        count_if(r.c.q > 0),
+        count_if(any_marker(r.c.p, SELF_MARKERS)),
+        count_if(any_marker(r.c.p, EMOTION_STEMS)),
         count_if(mine),
         count_if(and_(mine, r.c.next_in - r.c.t <= literal(REPLY_WINDOW.total_seconds() + 0.001))),
-        func.count(distinct(case((cad, floor_int((literal(now_s) - r.c.t) / 604800.0)), else_=None))),
+        func.count(distinct(case((cad, floor_int((now_s - r.c.t) / 604800.0)), else_=None))),
         func.max(case((and_(cad, r.c.out == false()), 1), else_=0)),
         func.max(case((and_(cad, r.c.out == true()), 1), else_=0)),
     ).group_by(r.c.cid)
-    return {row[0]: tuple(row[1:]) for row in session.execute(stmt) if row[0] is not None}
+    return stmt
 
 
 def event_counts(
     session: Session, *, ids: Sequence[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, dict[tuple[str, str | None], int]]:
     """contact id -> {(kind, detail-for-templates): count} for consent, purchase and template events."""
-    detail = case((RelationshipEvent.kind == TEMPLATE_USED, RelationshipEvent.detail), else_=None)
-    kinds = [*CONSENT_POINTS, TEMPLATE_USED, PURCHASE]
-    stmt = (
-        select(RelationshipEvent.contact_id, RelationshipEvent.kind, detail, func.count())
-        .where(RelationshipEvent.kind.in_(kinds), _filter(RelationshipEvent.contact_id, ids))
-        .group_by(RelationshipEvent.contact_id, RelationshipEvent.kind, detail)
-    )
     out: dict[uuid.UUID, dict[tuple[str, str | None], int]] = {}
-    for cid, kind, det, n in session.execute(stmt):
+    for cid, kind, det, n in session.connection().execute(_events_stmt(_mode(ids)), _params(ids)):
         out.setdefault(cid, {})[(kind, det)] = int(n)
     return out
 
 
+@lru_cache
+def _events_stmt(mode: str) -> Executable:
+    detail = case((RelationshipEvent.kind == TEMPLATE_USED, RelationshipEvent.detail), else_=None)
+    kinds = [*CONSENT_POINTS, TEMPLATE_USED, PURCHASE]
+    stmt = (
+        select(RelationshipEvent.contact_id, RelationshipEvent.kind, detail, func.count())
+        .where(RelationshipEvent.kind.in_(kinds), _filter(RelationshipEvent.contact_id, mode))
+        .group_by(RelationshipEvent.contact_id, RelationshipEvent.kind, detail)
+    )
+    return stmt
+
+
 def fit_repeats(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
     """contact id -> the first (by product, key) active fit signal matched on >= 2 distinct UTC days."""
-    day = floor_int(epoch_seconds(FitSignalMatch.matched_on) / 86400.0)
-    stmt = (
-        select(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
-        .join(FitSignal, FitSignal.id == FitSignalMatch.fit_signal_id)
-        .where(FitSignal.is_active == true(), _filter(FitSignalMatch.contact_id, ids))
-        .group_by(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
-        .having(func.count(distinct(day)) >= 2)
-        .order_by(FitSignal.product, FitSignal.signal_key)
-    )
     out: dict[uuid.UUID, str] = {}
-    for cid, product, key in session.execute(stmt):
+    for cid, product, key in session.connection().execute(_repeats_stmt(_mode(ids)), _params(ids)):
         out.setdefault(cid, f"{product}/{key}")
     return out
 
 
+@lru_cache
+def _repeats_stmt(mode: str) -> Executable:
+    day = floor_int(epoch_seconds(FitSignalMatch.matched_on) / 86400.0)
+    stmt = (
+        select(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
+        .join(FitSignal, FitSignal.id == FitSignalMatch.fit_signal_id)
+        .where(FitSignal.is_active == true(), _filter(FitSignalMatch.contact_id, mode))
+        .group_by(FitSignalMatch.contact_id, FitSignal.product, FitSignal.signal_key)
+        .having(func.count(distinct(day)) >= 2)
+        .order_by(FitSignal.product, FitSignal.signal_key)
+    )
+    return stmt
+
+
 def pinned_ids(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> set[uuid.UUID]:
     """Contacts whose latest stage change was the user moving them back (automatic advance stays off)."""
+    rank = {stage: i for i, stage in enumerate(STAGES)}
+    pinned: dict[uuid.UUID, bool] = {}
+    for cid, source, old, new in session.connection().execute(_pinned_stmt(_mode(ids)), _params(ids)):
+        back = source == "user" and rank.get(new, 0) < rank.get(old or "first_touch", 0)
+        # Several rows at the same instant: the engine never advances after a user's move back, so the user's
+        # row is the last one of them.
+        pinned[cid] = pinned.get(cid, False) or back
+    return {cid for cid, is_pinned in pinned.items() if is_pinned}
+
+
+@lru_cache
+def _pinned_stmt(mode: str) -> Executable:
     latest = (
         select(StageChange.contact_id, func.max(StageChange.changed_at).label("at"))
-        .where(_filter(StageChange.contact_id, ids))
+        .where(_filter(StageChange.contact_id, mode))
         .group_by(StageChange.contact_id)
         .subquery()
     )
     stmt = select(StageChange.contact_id, StageChange.source, StageChange.from_stage, StageChange.to_stage).join(
         latest, and_(latest.c.contact_id == StageChange.contact_id, latest.c.at == StageChange.changed_at)
     )
-    rank = {stage: i for i, stage in enumerate(STAGES)}
-    pinned: dict[uuid.UUID, bool] = {}
-    for cid, source, old, new in session.execute(stmt):
-        back = source == "user" and rank.get(new, 0) < rank.get(old or "first_touch", 0)
-        # Several rows at the same instant: the engine never advances after a user's move back, so the user's
-        # row is the last one of them.
-        pinned[cid] = pinned.get(cid, False) or back
-    return {cid for cid, is_pinned in pinned.items() if is_pinned}
+    return stmt
 
 
 def _message_facts(totals: tuple[Any, ...] | None, recent: tuple[Any, ...] | None) -> MessageFacts:
@@ -244,20 +301,14 @@ def _message_facts(totals: tuple[Any, ...] | None, recent: tuple[Any, ...] | Non
 
 def gather(session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None = None) -> list[ContactState]:
     """Every contact (or those in `ids`) with its stored state and its facts at `now`."""
+    session.flush()  # the queries below run on the connection, which does not autoflush
     totals = message_totals(session, ids=ids)
     recent = recent_features(session, now=now, ids=ids)
     events = event_counts(session, ids=ids)
     repeats = fit_repeats(session, ids=ids)
     pinned = pinned_ids(session, ids=ids)
-    c = Contact
-    stmt = select(
-        c.id, c.instagram_username, c.display_name, c.relationship_stage, c.relationship_score,
-        c.resonance_score, c.need_clarity_score, c.value_delivered_score, c.reliability_score, c.consent_level,
-        c.last_meaningful_touch, c.total_messages_sent, c.total_messages_received, c.fit_signals,
-        c.value_delivered_log, c.trust_signals, *(getattr(c, f) for f in CONTEXT_FIELDS),
-    ).where(_filter(c.id, ids))  # fmt: skip
     states = []
-    for row in session.execute(stmt):
+    for row in session.connection().execute(_contacts_stmt(_mode(ids)), _params(ids)):
         cid = row[0]
         ev = events.get(cid, {})
         offer = sum(n for (kind, det), n in ev.items() if kind == TEMPLATE_USED and (det or "").startswith("offer/"))
@@ -294,3 +345,14 @@ def gather(session: Session, *, now: datetime, ids: Sequence[uuid.UUID] | None =
             )
         )
     return states
+
+
+@lru_cache
+def _contacts_stmt(mode: str) -> Executable:
+    c = Contact
+    return select(
+        c.id, c.instagram_username, c.display_name, c.relationship_stage, c.relationship_score,
+        c.resonance_score, c.need_clarity_score, c.value_delivered_score, c.reliability_score, c.consent_level,
+        c.last_meaningful_touch, c.total_messages_sent, c.total_messages_received, c.fit_signals,
+        c.value_delivered_log, c.trust_signals, *(getattr(c, f) for f in CONTEXT_FIELDS),
+    ).where(_filter(c.id, mode))  # fmt: skip

@@ -181,15 +181,16 @@ def _strpos_sqlite(element: strpos_, compiler: Any, **kw: Any) -> str:
     return f"instr({compiler.process(element.clauses, **kw)})"
 
 
-def _any_marker(p: ColumnElement[str], markers: tuple[str, ...]) -> ColumnElement[bool]:
+def any_marker(p: ColumnElement[str], markers: tuple[str, ...]) -> ColumnElement[bool]:
+    """SQL: the padded text `p` (see :func:`padded_sql`) contains one of the markers."""
     return or_(*(strpos_(p, literal(m)) > 0 for m in markers))
 
 
 def self_sql(text: ColumnElement[str]) -> ColumnElement[bool]:
     """SQL form of :func:`discloses_self`."""
-    return _any_marker(padded_sql(text), SELF_MARKERS)
+    return any_marker(padded_sql(text), SELF_MARKERS)
 
 
 def emotion_sql(text: ColumnElement[str]) -> ColumnElement[bool]:
     """SQL form of :func:`has_emotion`."""
-    return _any_marker(padded_sql(text), EMOTION_STEMS)
+    return any_marker(padded_sql(text), EMOTION_STEMS)
