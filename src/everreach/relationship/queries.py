@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, distinct, false, func, or_, select, text, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
 
 from everreach.db.models import (
     STAGES,
@@ -108,11 +111,30 @@ def next_best_actions(session: Session, *, username: str, now: datetime | None =
     )
 
 
+class rare(FunctionElement[Any]):
+    """A condition few rows meet: SQLite's likelihood() hint, so its planner takes the index (its statistics only
+    hold the average rows per key, which a table full of first_touch contacts makes look useless); PostgreSQL
+    keeps the most common values and needs no hint."""
+
+    type = NullType()
+    inherit_cache = True
+
+
+@compiles(rare, "sqlite")
+def _rare_sqlite(element: rare, compiler: Any, **kw: Any) -> str:
+    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.001)"
+
+
+@compiles(rare)
+def _rare_default(element: rare, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)})"
+
+
 def offer_ready_ids(session: Session) -> list[uuid.UUID]:
     """Contacts in the offer lane: an offer stage, trust or consent (consent_level > 0), and 3:1 met."""
     rows = session.execute(
         select(Contact.id, Contact.value_delivered_log).where(
-            Contact.relationship_stage.in_(stages.OFFER_STAGES), Contact.consent_level > 0
+            rare(Contact.relationship_stage.in_(stages.OFFER_STAGES)), Contact.consent_level > 0
         )
     ).all()
     if not rows:
@@ -156,13 +178,27 @@ def not_spam_sql(session: Session) -> ColumnElement[bool]:
     """The contact is not flagged as spam (no 'spam' tag)."""
     if session.get_bind().dialect.name == "postgresql":
         return text("NOT (coalesce(instagram_contacts.tags, '{}') @> ARRAY['spam'])")  # type: ignore[return-value]
+    # A LIKE on the JSON text first: cheap, and only the rare rows it lets through pay for json_each.
     return text(  # type: ignore[return-value]
-        "NOT EXISTS (SELECT 1 FROM json_each(instagram_contacts.tags) WHERE value = 'spam')"
+        "NOT (coalesce(instagram_contacts.tags, '') LIKE '%\"spam\"%' "
+        "AND EXISTS (SELECT 1 FROM json_each(instagram_contacts.tags) WHERE value = 'spam'))"
     )
 
 
-def _by_score(stmt: Any) -> Any:
-    return stmt.where(Contact.relationship_score.is_not(None)).order_by(Contact.relationship_score.desc(), Contact.id)
+def _by_score(stmt: Any, n: int) -> Any:
+    """The first `n` rows of `stmt` by score (ties by id), reading only rows at or above the n-th score.
+
+    Ordering by (score, id) cannot come from the score index alone; the scalar subquery walks that index to
+    the n-th qualifying score, so the final sort only sees those rows and the ties of the last score.
+    """
+    score = Contact.relationship_score
+    where = [*stmt.whereclause.clauses] if stmt.whereclause is not None else []
+    cutoff = (
+        select(score).where(*where, score.is_not(None)).order_by(score.desc()).limit(1).offset(n - 1)
+    ).scalar_subquery()
+    return (
+        stmt.where(score.is_not(None), score >= func.coalesce(cutoff, -1)).order_by(score.desc(), Contact.id).limit(n)
+    )
 
 
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
@@ -174,8 +210,9 @@ def attention(session: Session, *, limit: int = 10, now: datetime | None = None)
         ).where(
             or_(Contact.last_meaningful_touch < now - timedelta(days=30), Contact.last_meaningful_touch.is_(None)),
             not_spam_sql(session),
-        )
-    ).limit(limit)
+        ),
+        limit,
+    )
     return [
         AttentionRow(username=u, display_name=d, score=s, last_meaningful_touch=t)
         for u, d, s, t in session.execute(stmt)
@@ -195,12 +232,12 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
     ready = offer_ready_ids(session)
     offers: list[str] = []
     if ready:
-        offers = list(session.scalars(_by_score(base.where(Contact.id.in_(ready))).limit(5)))
+        offers = list(session.scalars(_by_score(base.where(Contact.id.in_(ready)), 5)))
     skip = Contact.id.not_in(ready) if ready else true()
     score = Contact.relationship_score
 
     def bucket(cond: ColumnElement[bool], n: int) -> list[str]:
-        return list(session.scalars(_by_score(base.where(cond, skip)).limit(n)))
+        return list(session.scalars(_by_score(base.where(cond, skip), n)))
 
     return WeeklyTasks(
         micro_wins=bucket(score >= 60, 10),
