@@ -70,7 +70,7 @@ def fit_summaries(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -
 
 
 def _changes(state: ContactState, now: datetime, summary: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:
-    comps = scoring.components(state.facts, now=now)
+    comps = scoring.fast_components(state.facts, now=now)
     steps = [] if state.pinned else stages.advance(state.stage, state.facts, comps)
     values = comps.values()
     m = state.facts.messages

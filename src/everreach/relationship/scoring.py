@@ -91,26 +91,39 @@ class Component:
     reason: str
 
 
+def recency_value(last_touch: datetime | None, *, now: datetime) -> int:
+    """The value of :func:`recency` alone (recompute needs no reasons)."""
+    if last_touch is None:
+        return 0
+    days = max(0.0, (now - last_touch) / timedelta(days=1))
+    return clamp20(20 * 0.5 ** (days / RECENCY_HALF_LIFE_DAYS))
+
+
 def recency(last_touch: datetime | None, *, now: datetime) -> Component:
     """20 x 0.5^(days since the last meaningful touch / 14); 0 when there never was one."""
     if last_touch is None:
         return Component(0, "no meaningful touch yet")
     days = max(0.0, (now - last_touch) / timedelta(days=1))
-    value = clamp20(20 * 0.5 ** (days / RECENCY_HALF_LIFE_DAYS))
+    value = recency_value(last_touch, now=now)
     return Component(value, f"last meaningful touch {days:.1f} days ago (halves every 14 days)")
+
+
+def resonance_value(m: MessageFacts) -> int:
+    """The value of :func:`resonance` alone."""
+    parts = (
+        min(4.0, float(m.deep_replies)),
+        min(4.0, m.reply_chars / 100),
+        min(3.0, float(m.questions)),
+        min(3.0, float(m.self_disclosures)),
+        min(2.0, float(m.emotion)),
+        4.0 * m.replied / m.outbound_person if m.outbound_person else 0.0,
+    )
+    return clamp20(sum(parts))
 
 
 def resonance(m: MessageFacts) -> Component:
     """Depth of their replies in the last 90 days plus their 72-hour reply rate (every term only grows)."""
-    parts = {
-        "replies": min(4.0, float(m.deep_replies)),
-        "length": min(4.0, m.reply_chars / 100),
-        "questions": min(3.0, float(m.questions)),
-        "self": min(3.0, float(m.self_disclosures)),
-        "emotion": min(2.0, float(m.emotion)),
-        "reply_rate": 4.0 * m.replied / m.outbound_person if m.outbound_person else 0.0,
-    }
-    value = clamp20(sum(parts.values()))
+    value = resonance_value(m)
     if not m.deep_replies and not m.replied:
         return Component(value, "no real replies from them in the last 90 days")
     reason = (
@@ -216,6 +229,24 @@ def relationship_score(values: Mapping[str, int]) -> int:
     return max(0, min(100, round_half_up(round(5 * weighted, 6))))
 
 
+def fast_components(facts: ContactFacts, *, now: datetime) -> Components:
+    """The same values as :func:`components` without building the reasons (bulk recompute reads only values);
+    the contacts with nothing recorded beyond their messages skip the recording-based rules outright."""
+    m = facts.messages
+    if any(facts.context.values()) or facts.value_log or facts.trust_signals or facts.consent_kinds:
+        return components(facts, now=now)
+    return Components(
+        {
+            "recency": Component(recency_value(m.last_meaningful_touch, now=now), ""),
+            "resonance": Component(resonance_value(m), ""),
+            "need_clarity": _NO_CONTEXT,
+            "value_delivered": _NO_VALUE,
+            "reliability": _NO_PROMISES,
+            "consent_level": _NO_CONSENT,
+        }
+    )
+
+
 def components(facts: ContactFacts, *, now: datetime) -> Components:
     """All six components of a contact at `now`."""
     return Components(
@@ -228,3 +259,9 @@ def components(facts: ContactFacts, *, now: datetime) -> Components:
             "consent_level": consent(facts.consent_kinds, facts.trust_signals),
         }
     )
+
+
+_NO_CONTEXT = need_clarity({})
+_NO_VALUE = value_delivered((), now=datetime(2000, 1, 1, tzinfo=UTC))
+_NO_PROMISES = reliability(())
+_NO_CONSENT = consent(frozenset(), ())
