@@ -14,7 +14,7 @@ Decisions the issue leaves open:
   PostgreSQL's btree index on (contact_id, message_text, sent_at) rejects rows over ~2,700 bytes.
 - Times: JSON exports give milliseconds (kept exactly); HTML times are local wall-clock text, read in
   EVERREACH_TIMEZONE; legacy ISO times are kept to the millisecond.
-- Atomicity: a batch (about 5,000 rows) holds whole threads and is one transaction.
+- Atomicity: a batch (about 20,000 rows) holds whole threads and is one transaction.
 """
 
 from everreach.ingest.service import FileFailure, ImportProgress, ImportSummary, import_export

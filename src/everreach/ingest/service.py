@@ -71,7 +71,7 @@ def import_export(
     owner: str | None = None,
     include_groups: bool = False,
     progress: ProgressCallback | None = None,
-    batch_rows: int = 5000,
+    batch_rows: int = 20_000,
 ) -> ImportSummary:
     """Import an Instagram / Messenger export (zip, folder, thread folder or file); commits batch by batch."""
     engine = target if isinstance(target, Engine) else target.kw["bind"]

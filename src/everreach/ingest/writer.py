@@ -101,7 +101,7 @@ class BatchResult:
 class Writer:
     """Writes threads in batches on one connection; call `flush()` to commit what is pending."""
 
-    def __init__(self, engine: Engine, *, batch_rows: int = 5000) -> None:
+    def __init__(self, engine: Engine, *, batch_rows: int = 20_000) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self.batch_rows = batch_rows
