@@ -28,9 +28,7 @@ from everreach.db.migrate import upgrade
 from everreach.db.models import Base
 
 PG_ADMIN_URL = os.environ.get("EVERREACH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-ENGINES = [
-    e.strip() for e in os.environ.get("EVERREACH_TEST_ENGINES", "sqlite,postgresql").split(",") if e.strip()
-]
+ENGINES = [e.strip() for e in os.environ.get("EVERREACH_TEST_ENGINES", "sqlite,postgresql").split(",") if e.strip()]
 
 
 def pg_url(database: str) -> str:

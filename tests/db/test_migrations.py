@@ -19,11 +19,7 @@ IGNORED_TABLES = {"alembic_version", "instagram_messages_fts"}
 
 
 def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    if (
-        type_ == "table"
-        and name is not None
-        and (name in IGNORED_TABLES or name.startswith("instagram_messages_fts"))
-    ):
+    if type_ == "table" and name is not None and (name in IGNORED_TABLES or name.startswith("instagram_messages_fts")):
         return False
     return not (type_ == "index" and name == "idx_messages_text_trgm")
 

@@ -116,13 +116,11 @@ def test_adopts_a_database_built_from_the_seed_sql_without_losing_rows(cli_runne
             for table, rows in before.items():
                 kept = [tuple(r) for r in after[table]]
                 assert all(tuple(r) in kept for r in rows), table
-            assert conn.scalar(
-                text("SELECT action_text FROM next_best_actions WHERE action_key='check_in'")
-            ) == ("my own wording")
+            assert conn.scalar(text("SELECT action_text FROM next_best_actions WHERE action_key='check_in'")) == (
+                "my own wording"
+            )
             assert conn.scalar(text("SELECT count(*) FROM next_best_actions")) == 20
             assert conn.scalar(text("SELECT count(*) FROM fit_signals")) == 13
-            hits = conn.scalar(
-                text("SELECT count(*) FROM instagram_messages WHERE message_text ILIKE '%there%'")
-            )
+            hits = conn.scalar(text("SELECT count(*) FROM instagram_messages WHERE message_text ILIKE '%there%'"))
             assert hits == 1
         eng.dispose()

@@ -70,18 +70,14 @@ def test_seed_keeps_user_edits(session: Session) -> None:
     seed_defaults(session)
     session.commit()
     assert (
-        session.scalars(
-            select(NextBestAction.action_text).where(NextBestAction.action_key == "check_in")
-        ).one()
+        session.scalars(select(NextBestAction.action_text).where(NextBestAction.action_key == "check_in")).one()
         == "my own words"
     )
 
 
 def test_handles_csv_and_toml(tmp_path: Path) -> None:
     csv_file = tmp_path / "handles.csv"
-    csv_file.write_text(
-        "username,display_name\n@SarahEAshley,Sarah Ashley\n\n# comment\nbob,Bob B\n", encoding="utf-8"
-    )
+    csv_file.write_text("username,display_name\n@SarahEAshley,Sarah Ashley\n\n# comment\nbob,Bob B\n", encoding="utf-8")
     assert parse_handles(csv_file) == {"saraheashley": "Sarah Ashley", "bob": "Bob B"}
     toml_file = tmp_path / "handles.toml"
     toml_file.write_text('[handles]\nsaraheashley = "Sarah Ashley"\n', encoding="utf-8")
@@ -119,9 +115,7 @@ def test_cli_seed_twice_and_list(cli, tmp_path: Path) -> None:  # type: ignore[n
     assert result.exit_code == 0
     assert json.loads(result.stdout)["added"] == {}
     listed = json.loads(cli("seed", "--list", "known_handle", "--json").stdout)
-    assert listed == [
-        {"type": "known_handle", "key": "saraheashley", "value": "Sarah Ashley", "active": True}
-    ]
+    assert listed == [{"type": "known_handle", "key": "saraheashley", "value": "Sarah Ashley", "active": True}]
     assert len(json.loads(cli("seed", "--list", "template", "--json").stdout)) == 20
     bad = cli("seed", "--list", "nope")
     assert bad.exit_code == 1

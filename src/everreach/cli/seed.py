@@ -56,9 +56,7 @@ def _list(kind: str | None, as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     with unit_of_work() as session:
         if kind in (None, *LIST_TYPES[:4]):
-            query = select(AutomationPattern).order_by(
-                AutomationPattern.pattern_type, AutomationPattern.pattern_key
-            )
+            query = select(AutomationPattern).order_by(AutomationPattern.pattern_type, AutomationPattern.pattern_key)
             if kind:
                 query = query.where(AutomationPattern.pattern_type == kind)
             rows += [

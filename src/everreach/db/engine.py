@@ -20,9 +20,7 @@ def normalise_url(raw: str) -> URL:
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError) as exc:
-        raise ConfigError(
-            f"invalid database URL {raw!r}: expected sqlite:///PATH or postgresql://..."
-        ) from exc
+        raise ConfigError(f"invalid database URL {raw!r}: expected sqlite:///PATH or postgresql://...") from exc
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")

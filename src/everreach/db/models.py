@@ -58,9 +58,7 @@ class Base(DeclarativeBase):
 
 
 def _uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(
-        Uuid(), primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()")
-    )
+    return mapped_column(Uuid(), primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()"))
 
 
 def _now(nullable: bool = True) -> Mapped[datetime]:
@@ -68,9 +66,7 @@ def _now(nullable: bool = True) -> Mapped[datetime]:
 
 
 def _fk(target: str, *, nullable: bool = True, cascade: bool = True) -> Mapped[uuid.UUID]:
-    return mapped_column(
-        Uuid(), ForeignKey(target, ondelete="CASCADE" if cascade else None), nullable=nullable
-    )
+    return mapped_column(Uuid(), ForeignKey(target, ondelete="CASCADE" if cascade else None), nullable=nullable)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -110,13 +106,9 @@ class Contact(Base):
     constraints: Mapped[str | None] = mapped_column(Text)
     preferred_contact_style: Mapped[str | None] = mapped_column(Text)
 
-    trust_signals: Mapped[list[Any] | None] = mapped_column(
-        JSONType, server_default=text("'[]'"), default=list
-    )
+    trust_signals: Mapped[list[Any] | None] = mapped_column(JSONType, server_default=text("'[]'"), default=list)
     fit_signals: Mapped[list[Any] | None] = mapped_column(JSONType, server_default=text("'[]'"), default=list)
-    value_delivered_log: Mapped[list[Any] | None] = mapped_column(
-        JSONType, server_default=text("'[]'"), default=list
-    )
+    value_delivered_log: Mapped[list[Any] | None] = mapped_column(JSONType, server_default=text("'[]'"), default=list)
 
     total_messages_sent: Mapped[int | None] = mapped_column(Integer, server_default=text("0"), default=0)
     total_messages_received: Mapped[int | None] = mapped_column(Integer, server_default=text("0"), default=0)
@@ -167,9 +159,7 @@ class Message(Base):
     message_text: Mapped[str] = mapped_column(Text, nullable=False)
     message_type: Mapped[str | None] = mapped_column(Text, server_default=text("'text'"), default="text")
     is_outbound: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    sent_by_automation: Mapped[bool | None] = mapped_column(
-        Boolean, server_default=text("false"), default=False
-    )
+    sent_by_automation: Mapped[bool | None] = mapped_column(Boolean, server_default=text("false"), default=False)
     sent_at: Mapped[datetime | None] = _now()
     raw_data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime | None] = _now()

@@ -46,16 +46,12 @@ def seed_defaults(session: Session, *, data: dict[str, list[dict[str, Any]]] | N
 
 
 def _seed_patterns(session: Session, data: dict[str, list[dict[str, Any]]], report: SeedReport) -> None:
-    existing = set(
-        session.execute(select(AutomationPattern.pattern_type, AutomationPattern.pattern_key)).all()
-    )
+    existing = set(session.execute(select(AutomationPattern.pattern_type, AutomationPattern.pattern_key)).all())
     for kind in PATTERN_KINDS:
         for row in data.get(kind, []):
             new = (kind, row["key"]) not in existing
             if new:
-                session.add(
-                    AutomationPattern(pattern_type=kind, pattern_key=row["key"], pattern_value=row["value"])
-                )
+                session.add(AutomationPattern(pattern_type=kind, pattern_key=row["key"], pattern_value=row["value"]))
             report.count(kind, added=new)
 
 
@@ -65,9 +61,7 @@ def _seed_templates(session: Session, data: dict[str, list[dict[str, Any]]], rep
         new = (row["lane"], row["key"]) not in existing
         if new:
             session.add(
-                NextBestAction(
-                    lane=row["lane"], stage=row["stage"], action_key=row["key"], action_text=row["text"]
-                )
+                NextBestAction(lane=row["lane"], stage=row["stage"], action_key=row["key"], action_text=row["text"])
             )
         report.count("template", added=new)
 

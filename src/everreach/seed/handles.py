@@ -79,17 +79,13 @@ def upsert_handles(session: Session, handles: dict[str, str]) -> tuple[int, int]
     """Store known_handle rows; returns (added, updated). The file is the source of truth for names."""
     existing = {
         p.pattern_key: p
-        for p in session.scalars(
-            select(AutomationPattern).where(AutomationPattern.pattern_type == "known_handle")
-        )
+        for p in session.scalars(select(AutomationPattern).where(AutomationPattern.pattern_type == "known_handle"))
     }
     added = updated = 0
     for username, display in handles.items():
         row = existing.get(username)
         if row is None:
-            session.add(
-                AutomationPattern(pattern_type="known_handle", pattern_key=username, pattern_value=display)
-            )
+            session.add(AutomationPattern(pattern_type="known_handle", pattern_key=username, pattern_value=display))
             added += 1
         elif row.pattern_value != display:
             row.pattern_value = display
