@@ -16,6 +16,7 @@ from everreach.cli.app import JsonOption, app, console, engine, print_json, unit
 from everreach.config import get_settings
 from everreach.errors import ValidationError
 from everreach.outreach import queue as service
+from everreach.outreach.outage import Outage
 from everreach.outreach.pacing import PacingPolicy
 from everreach.outreach.schemas import PacingRead, QueueItemRead
 from everreach.outreach.senders import make_sender
@@ -24,6 +25,8 @@ from everreach.outreach.worker import Step, Worker
 queue_app = typer.Typer(help="The outreach queue: add, list, cancel, retry.", no_args_is_help=True)
 app.add_typer(queue_app, name="queue")
 
+#: `--once` and `--drain` are run by scripts: they wait out a database outage this long, then exit 1.
+GIVE_UP_AFTER_SECONDS = 60.0
 _RELATIVE = re.compile(r"^\+?(\d+)\s*([mhd])$")
 
 
@@ -143,14 +146,25 @@ def worker(
         str | None, typer.Option("--sender", help="dry-run, graph or dm-server (default: EVERREACH_SENDER).")
     ] = None,
 ) -> None:
-    """Send due queue rows at the configured pace, at most once each; Ctrl-C stops after the current send."""
+    """Send due queue rows at the configured pace, at most once each; Ctrl-C stops after the current send.
+
+    A database outage is reported and waited out (with `--once`/`--drain`, for at most a minute).
+    """
     eng = engine()
     stop = threading.Event()
     previous = _install_stop_handlers(stop)
     try:
         with Worker(eng, sender=make_sender(get_settings(), sender)) as w:
             console.print(f"worker {w.worker_id} · {w.sender.describe()}", markup=False)
-            w.run(once=once, drain=drain, on_step=_report, sleep=stop.wait, should_stop=stop.is_set)
+            w.run(
+                once=once,
+                drain=drain,
+                on_step=_report,
+                sleep=stop.wait,
+                should_stop=stop.is_set,
+                on_outage=_report_outage,
+                give_up_after=GIVE_UP_AFTER_SECONDS if once or drain else None,
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -166,6 +180,13 @@ def _install_stop_handlers(stop: threading.Event) -> dict[int, signal._HANDLER]:
         stop.set()
 
     return {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _report_outage(outage: Outage) -> None:
+    if outage.resumed:
+        console.print(f"database back after {outage.down_for:.0f}s: resuming", markup=False)
+    else:
+        console.print(f"database unavailable: {outage.error}; retrying in {outage.retry_in:.0f}s", markup=False)
 
 
 def _report(step: Step) -> None:

@@ -138,18 +138,27 @@ def recover_interrupted(session: Session, locks: ClaimLocks, *, now: datetime) -
     sending = session.scalars(
         select(OutreachItem.id).where(OutreachItem.status == "sending").with_for_update(skip_locked=True)
     ).all()
-    dead = [item_id for item_id in sending if locks.probe(item_id)]
-    for item_id in dead:
-        session.execute(
-            update(OutreachItem)
-            .where(OutreachItem.id == item_id, OutreachItem.status == "sending")
-            .values(status="failed", error=INTERRUPTED)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(OutreachAttempt)
-            .where(OutreachAttempt.queue_id == item_id, OutreachAttempt.outcome.is_(None))
-            .values(outcome="interrupted", finished_at=now, error=INTERRUPTED)
-            .execution_options(synchronize_session=False)
-        )
+    dead: list[uuid.UUID] = []
+    try:
+        for item_id in sending:
+            if locks.probe(item_id):
+                dead.append(item_id)
+        for item_id in dead:
+            session.execute(
+                update(OutreachItem)
+                .where(OutreachItem.id == item_id, OutreachItem.status == "sending")
+                .values(status="failed", error=INTERRUPTED)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(OutreachAttempt)
+                .where(OutreachAttempt.queue_id == item_id, OutreachAttempt.outcome.is_(None))
+                .values(outcome="interrupted", finished_at=now, error=INTERRUPTED)
+                .execution_options(synchronize_session=False)
+            )
+    except BaseException:
+        # A file lock taken by a probe would otherwise make the row look alive until this process exits.
+        for item_id in dead:
+            locks.after_probe(item_id)
+        raise
     return dead

@@ -4,10 +4,15 @@ At most once: the claim (row -> `sending`, an `outreach_attempts` row, a livenes
 anything is sent; a claim whose worker died is failed by the next worker, never re-sent (claims.py).
 Claims are serialised by a short lock (PostgreSQL: a transaction advisory lock plus `FOR UPDATE SKIP
 LOCKED`; SQLite: `BEGIN IMMEDIATE`), so the pacing counts every worker's sends; sending runs unlocked.
+
+Database outages (outage.py) do not stop `run`: it reports them, reconnects with backoff and resumes. An
+outcome that could not be written because the database went away mid-send is kept and written first
+after reconnecting; if the worker never gets there, the row ends "interrupted", never sent twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -19,14 +24,16 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Engine, Select, bindparam, exists, func, insert, or_, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from everreach.config import Settings, get_settings
 from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
 from everreach.db.types import UTCDateTime
-from everreach.errors import ConfigError
+from everreach.errors import ConfigError, DatabaseError
 from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, ClaimLocks, FileLocks, lock_key, recover_interrupted
+from everreach.outreach.outage import Backoff, Outage, describe, is_outage
 from everreach.outreach.pacing import (
     GapRandom,
     PacingFacts,
@@ -92,6 +99,17 @@ class _Claim:
     message: OutboundMessage
 
 
+@dataclass
+class _Outcome:
+    """A send's result, kept until it is written (across database outages)."""
+
+    claim: _Claim
+    result: SendResult
+    at: datetime
+    #: A write was tried and failed: it may have committed before the connection went.
+    retried: bool = False
+
+
 def make_worker_id() -> str:
     """host:pid:random, unique per worker run."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -120,20 +138,45 @@ class Worker:
         self._recover_next = True
         self._due_rows = self._due()
         self._recovered_at = 0.0
-        # One connection for the worker's life: PostgreSQL claim locks live as long as it does.
-        self.conn = engine.connect()
+        self._unwritten: _Outcome | None = None
+        if not self.is_postgres and (not engine.url.database or engine.url.database == ":memory:"):
+            raise ConfigError("the worker needs a database file, not an in-memory SQLite database")
         self.locks: ClaimLocks
-        if self.is_postgres:
+        # SQLite claim locks are files owned by the process: they outlive any connection.
+        self._file_locks = None if self.is_postgres else FileLocks(str(engine.url.database))
+        self._connect()
+
+    def _connect(self) -> None:
+        # One connection at a time: PostgreSQL claim locks live as long as it does.
+        self.conn = self.engine.connect()
+        if self._file_locks is None:
             self.locks = AdvisoryLocks(self.conn)
         else:
-            if not engine.url.database or engine.url.database == ":memory:":
-                raise ConfigError("the worker needs a database file, not an in-memory SQLite database")
             self.conn.execution_options(sqlite_begin="IMMEDIATE")
-            self.locks = FileLocks(engine.url.database)
+            self.locks = self._file_locks
+
+    def reconnect(self) -> None:
+        """After an outage: drop the connection and the pool, connect again, and retake a held claim."""
+        with contextlib.suppress(SQLAlchemyError):
+            self.conn.invalidate()
+        with contextlib.suppress(SQLAlchemyError):
+            self.conn.close()
+        self.engine.dispose()
+        self._connect()
+        self._recover_next = True
+        if self._unwritten is not None and self.is_postgres:
+            # Keeps other workers from failing the row as interrupted while its outcome is written.
+            self.locks.hold(self._unwritten.claim.item.id)
+            if self.conn.in_transaction():
+                self.conn.commit()
 
     def close(self) -> None:
         """Close the connection and the sender."""
-        self.conn.close()
+        if self._unwritten is not None:
+            # Given up on: the next worker's recovery fails the row as interrupted (never re-sent).
+            self._release_quietly(self._unwritten.claim.item.id)
+        with contextlib.suppress(SQLAlchemyError):
+            self.conn.close()
         self.sender.close()
 
     def __enter__(self) -> Worker:
@@ -156,14 +199,19 @@ class Worker:
 
     def recover(self) -> list[uuid.UUID]:
         """Fail the `sending` rows whose worker died (see claims.py)."""
-        with self._transaction() as session:
-            dead = recover_interrupted(session, self.locks, now=self.clock())
-        for item_id in dead:
-            self.locks.after_probe(item_id)
+        dead: list[uuid.UUID] = []
+        try:
+            with self._transaction() as session:
+                dead = recover_interrupted(session, self.locks, now=self.clock())
+        finally:
+            for item_id in dead:
+                self.locks.after_probe(item_id)
         return dead
 
     def step(self) -> Step:
-        """Recover dead claims (when due), then claim, send and record at most one row."""
+        """Write an outcome an outage held back, or recover dead claims (when due), claim, send and record one row."""
+        if self._unwritten is not None:
+            return self._write_outcome()
         recovered: list[uuid.UUID] = []
         if self._recover_next or time.monotonic() >= self._recovered_at + RECOVER_EVERY_SECONDS:
             recovered = self.recover()
@@ -176,19 +224,41 @@ class Worker:
             claim_or_idle.recovered, claim_or_idle.skipped = recovered, skipped
             return claim_or_idle
         claim = claim_or_idle
-        released = False
         try:
-            try:
-                result = self.sender.send(claim.message)
-            except Exception as exc:  # a sender bug must not lose the outcome: the row fails, never re-sent
-                result = SendResult.failed(f"delivery unknown: sender error: {type(exc).__name__}: {exc}")
-            step = self._record(claim, result)
-            released = self.is_postgres  # unlocked inside the outcome transaction
-        finally:
-            if not released:
-                self.locks.release(claim.item.id)
+            result = self.sender.send(claim.message)
+        except Exception as exc:  # a sender bug must not lose the outcome: the row fails, never re-sent
+            result = SendResult.failed(f"delivery unknown: sender error: {type(exc).__name__}: {exc}")
+        except BaseException:
+            self._release_quietly(claim.item.id)
+            raise
+        self._unwritten = _Outcome(claim=claim, result=result, at=self.clock())
+        step = self._write_outcome()
         step.recovered, step.skipped = recovered, skipped
         return step
+
+    def _write_outcome(self) -> Step:
+        outcome = self._unwritten
+        assert outcome is not None
+        item_id = outcome.claim.item.id
+        try:
+            step = self._record(outcome)
+        except BaseException as exc:
+            if is_outage(exc):
+                # Keep the outcome and the claim's lock: `run` writes it first once the database is back.
+                outcome.retried = True
+                raise
+            self._unwritten = None
+            self._release_quietly(item_id)
+            raise
+        self._unwritten = None
+        if not self.is_postgres:  # PostgreSQL unlocks inside the outcome transaction
+            self.locks.release(item_id)
+        return step
+
+    def _release_quietly(self, item_id: uuid.UUID) -> None:
+        # On a lost connection the PostgreSQL lock is already gone, and the first error is the one to report.
+        with contextlib.suppress(SQLAlchemyError):
+            self.locks.release(item_id)
 
     def _claim(self, skipped: list[QueueItemRead]) -> _Claim | Step:
         held: uuid.UUID | None = None
@@ -221,8 +291,15 @@ class Worker:
                 return self._idle(session, now, nxt.at, nxt.reasons)
         except BaseException:
             if held is not None:
-                self.locks.release(held)
+                self._release_quietly(held)
             raise
+
+    def _giving_up(self, exc: BaseException, down_for: float) -> str:
+        message = f"database unavailable for {down_for:.0f}s, giving up: {describe(exc)}"
+        if self._unwritten is not None:
+            row = self._unwritten.claim.item.id.hex[:8]
+            message += f" (row {row} was sent but its outcome is unrecorded: it will be failed as {INTERRUPTED!r})"
+        return message
 
     def _cannot_bind(self, facts: PacingFacts) -> bool:
         """True when concurrent claims cannot break any pacing rule, so PostgreSQL claims need no global lock.
@@ -341,10 +418,14 @@ class Worker:
             wake = self.policy.next_active(wake)
         return Step(kind="idle", next_allowed_send=allowed, reasons=reasons, wake_at=wake)
 
-    def _record(self, claim: _Claim, result: SendResult) -> Step:
+    def _record(self, written: _Outcome) -> Step:
+        claim, result, now = written.claim, written.result, written.at
         with self._transaction() as session:
-            now = self.clock()
             item_id = claim.item.id
+            if written.retried:
+                landed = self._landed(session, written)
+                if landed is not None:
+                    return landed
             values: dict[str, object]
             if result.kind == "sent":
                 outcome, values = "sent", {"status": "sent", "sent_at": now, "error": None}
@@ -394,6 +475,18 @@ class Worker:
         kind: StepKind = "retry" if outcome == "deferred" else outcome  # type: ignore[assignment]
         return Step(kind=kind, item=row, error=result.error)
 
+    def _landed(self, session: Session, written: _Outcome) -> Step | None:
+        """The step as already recorded, when the write an outage interrupted had committed after all."""
+        item_id = written.claim.item.id
+        outcome = session.scalar(select(OutreachAttempt.outcome).where(OutreachAttempt.id == written.claim.attempt_id))
+        item = session.get(OutreachItem, item_id)
+        if outcome not in ("sent", "deferred", "failed") or item is None:
+            return None  # not written (or failed as interrupted by a recovering worker): write it now
+        if self.is_postgres:
+            session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(item_id)})
+        kind: StepKind = "retry" if outcome == "deferred" else outcome  # type: ignore[assignment]
+        return Step(kind=kind, item=QueueItemRead.of(item), error=written.result.error)
+
     def _deferrals(self, session: Session, item_id: uuid.UUID) -> int:
         return (
             session.scalar(
@@ -415,10 +508,42 @@ class Worker:
         sleep: Callable[[float], object] = time.sleep,
         max_sleep: float = 30.0,
         should_stop: Callable[[], bool] = lambda: False,
+        on_outage: Callable[[Outage], None] = lambda _outage: None,
+        give_up_after: float | None = None,
     ) -> None:
-        """Step until stopped: `once` does one step; `drain` stops when nothing can be sent right now."""
+        """Step until stopped: `once` does one step; `drain` stops when nothing can be sent right now.
+
+        A database outage is reported through `on_outage`, waited out with capped exponential backoff
+        and resumed from; with `give_up_after` seconds, a longer outage raises DatabaseError instead.
+        """
+        backoff = Backoff()
+        down_since: float | None = None
+        waited = 0.0
         while not should_stop():
-            step = self.step()
+            try:
+                if down_since is not None:
+                    self.reconnect()
+                step = self.step()
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                now = time.monotonic()
+                down_since = now if down_since is None else down_since
+                # The waits alone count too: a caller's `sleep` may not take real time.
+                down_for = max(now - down_since, waited)
+                delay = backoff.next_delay()
+                if give_up_after is not None:
+                    if down_for >= give_up_after:
+                        raise DatabaseError(self._giving_up(exc, down_for)) from exc
+                    delay = min(delay, give_up_after - down_for)
+                on_outage(Outage(error=describe(exc), down_for=down_for, retry_in=delay))
+                sleep(delay)
+                waited += delay
+                continue
+            if down_since is not None:
+                on_outage(Outage(error="", down_for=max(time.monotonic() - down_since, waited)))
+                down_since, waited = None, 0.0
+                backoff.reset()
             on_step(step)
             if once or (drain and step.kind == "idle"):
                 return

@@ -1,0 +1,74 @@
+"""Database outages under a running worker: which errors are one, and how long to wait before trying again.
+
+A worker meets an outage when PostgreSQL restarts or the network drops (the driver reports a lost or
+refused connection), or when SQLite stays locked beyond its busy timeout. None of these is a reason to
+stop: the worker reports the outage, drops its connections, waits with capped exponential backoff and
+resumes. Errors in the statements themselves (a missing table, a bad value) are not outages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import psycopg
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from everreach.db.migrate import first_line
+
+#: SQLite errors that pass when the other writer or the disk lets go; any other SQLite error is a real one.
+SQLITE_TRANSIENT = ("database is locked", "database is busy", "disk i/o error", "unable to open database file")
+FIRST_DELAY = 1.0
+MAX_DELAY = 30.0
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` says the database is unreachable or busy for now, not that a statement is wrong."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, sqlite3.Error):
+        return isinstance(orig, sqlite3.OperationalError) and str(orig).lower().startswith(SQLITE_TRANSIENT)
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # psycopg raises OperationalError for refused, lost and terminated connections (and serialisation
+    # failures, which also pass on a retry); InterfaceError for a connection already closed.
+    return isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def describe(exc: BaseException) -> str:
+    """One line naming the outage."""
+    return first_line(exc)
+
+
+@dataclass
+class Backoff:
+    """Capped exponential delays: 1, 2, 4, ... seconds, never more than `cap`."""
+
+    first: float = FIRST_DELAY
+    cap: float = MAX_DELAY
+    _next: float = 0.0
+
+    def next_delay(self) -> float:
+        """The delay before the next try, doubling each time up to the cap."""
+        delay = self._next or self.first
+        self._next = min(delay * 2, self.cap)
+        return min(delay, self.cap)
+
+    def reset(self) -> None:
+        """Start again from the first delay (after the database came back)."""
+        self._next = 0.0
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A report for the worker's caller: the database went away (or came back)."""
+
+    error: str
+    #: Seconds since the outage began.
+    down_for: float
+    #: Seconds until the next try; None when the database is back.
+    retry_in: float | None = None
+
+    @property
+    def resumed(self) -> bool:
+        """True for the report that the database is back."""
+        return self.retry_in is None
