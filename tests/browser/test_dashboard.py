@@ -139,8 +139,13 @@ def test_today_contact_context_queue_search(server: str, page: object) -> None:
     # open a contact from Today
     p.locator("a[href='/contacts/jane.builds']").first.click()  # type: ignore[attr-defined]
     p.wait_for_url("**/contacts/jane.builds")  # type: ignore[attr-defined]
-    before = int(p.locator("#score").inner_text())  # type: ignore[attr-defined]
     shot(p, "02-contact")
+    # The server is shared by both screen sizes: start from an empty card so the score can rise.
+    for field in ("what_theyre_building", "current_friction", "their_definition_of_win"):
+        p.fill(f"#cc-{field}", "")  # type: ignore[attr-defined]
+    p.click("#save-context")  # type: ignore[attr-defined]
+    p.wait_for_selector(".flash")  # type: ignore[attr-defined]
+    before = int(p.locator("#score").inner_text())  # type: ignore[attr-defined]
 
     # edit the context card: the score goes up
     p.fill("#cc-what_theyre_building", "a tiny saas for yoga studios")  # type: ignore[attr-defined]
