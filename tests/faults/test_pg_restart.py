@@ -1,5 +1,8 @@
 """PostgreSQL restarted under a running worker: the worker reports it, waits, resumes and loses nothing.
 
+The restart happens while the worker is inside a send, so the outcome of that send cannot be written when
+the send returns: the worker must keep it and write it after reconnecting (never send the row again).
+
 Runs its own throwaway PostgreSQL cluster (initdb + pg_ctl on a free port in a temporary folder) so the shared
 server other tests use is never touched. Skipped only when the PostgreSQL server binaries are missing.
 """
@@ -7,14 +10,15 @@ server other tests use is never touched. Skipped only when the PostgreSQL server
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -24,10 +28,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
+from everreach.config import Settings
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
-from everreach.db.models import Contact, OutreachItem
+from everreach.db.models import Contact, Message, OutreachAttempt, OutreachItem
+from everreach.errors import DatabaseError
+from everreach.outreach.senders import make_sender
+from everreach.outreach.worker import Worker
 from tests.faults.test_kill_worker import OPEN_PACING
+from tests.outreach.servers import Received, Reply, serve
 
 PG_BIN = Path(os.environ.get("EVERREACH_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 EVERREACH = Path(sys.executable).with_name("everreach")
@@ -101,12 +110,6 @@ def _queue(url: str, start: int, count: int) -> set[uuid.UUID]:
     return set(items)
 
 
-def _outbox(path: Path) -> Counter[uuid.UUID]:
-    if not path.exists():
-        return Counter()
-    return Counter(uuid.UUID(json.loads(line)["queue_id"]) for line in path.read_text().splitlines())
-
-
 def _wait_for(predicate: object, timeout: float, what: str, log: object, worker: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -114,51 +117,79 @@ def _wait_for(predicate: object, timeout: float, what: str, log: object, worker:
             return
         if worker.poll() is not None:
             raise AssertionError(f"the worker exited while waiting for {what}:\n{_read(log)[-3000:]}")
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}; worker output:\n{_read(log)[-3000:]}")
 
 
-@pytest.mark.xfail(
-    reason="known bug (reported to the worker's owner, issue 5): `everreach worker` exits with "
-    "'database error: terminating connection due to administrator command' instead of waiting and resuming",
-    raises=AssertionError,
-    strict=False,
-)
 def test_worker_survives_postgres_restart(cluster: Cluster, tmp_path: Path) -> None:
     eng = make_engine(cluster.url)
     upgrade(eng)
     eng.dispose()
-    outbox = tmp_path / "outbox.jsonl"
     before = _queue(cluster.url, 0, 6)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVERREACH_")}
-    env |= {f"EVERREACH_{k.upper()}": str(v) for k, v in OPEN_PACING.items()}
-    env |= {"EVERREACH_DRY_RUN_PATH": str(outbox), "EVERREACH_DATA_DIR": str(tmp_path / "home")}
-    env["EVERREACH_CONFIG"] = str(tmp_path / "none.toml")
-    log = (tmp_path / "worker.log").open("w+")
-    worker = subprocess.Popen(
-        [str(EVERREACH), "--db", cluster.url, "worker", "--sender", "dry-run"], stdout=log, stderr=log, env=env
-    )
-    try:
-        _wait_for(lambda: set(_outbox(outbox)) == before, 60, "the first rows to be sent", log, worker)
-        cluster.stop()
-        time.sleep(3)  # the worker meets the outage
-        assert worker.poll() is None, "the worker died when PostgreSQL went away: " + _read(log)
-        cluster.start()
-        after = _queue(cluster.url, 6, 6)
-        _wait_for(lambda: set(_outbox(outbox)) == before | after, 90, "the rows queued after the restart", log, worker)
-        assert worker.poll() is None
-    finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=60)
+    db_down = threading.Event()
+
+    def respond(received: Received) -> Reply:
+        # The send of "m3" only returns once the database is gone: its outcome meets the outage.
+        if received.body["text"] == "m3":
+            db_down.wait(60)
+        return Reply(json_body={"success": True, "messageId": f"dm-{received.body['text']}"})
+
+    with serve(respond) as srv:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EVERREACH_")}
+        env |= {f"EVERREACH_{k.upper()}": str(v) for k, v in OPEN_PACING.items()}
+        env |= {"EVERREACH_DM_SERVER_URL": srv.url, "EVERREACH_DATA_DIR": str(tmp_path / "home")}
+        env["EVERREACH_CONFIG"] = str(tmp_path / "none.toml")
+        env["EVERREACH_SENDER_TIMEOUT_SECONDS"] = "120"  # m3's send outlasts a slow server stop
+        log = (tmp_path / "worker.log").open("w+")
+        worker = subprocess.Popen(
+            [str(EVERREACH), "--db", cluster.url, "worker", "--sender", "dm-server"], stdout=log, stderr=log, env=env
+        )
+        texts = lambda: [body["text"] for body in srv.bodies()]  # noqa: E731
+        try:
+            _wait_for(lambda: "m3" in texts(), 60, "the send of m3", log, worker)
+            cluster.stop()
+            db_down.set()
+            # It reports the outage and keeps trying (a second report means it waited and tried again).
+            _wait_for(lambda: _read(log).count("database unavailable") >= 2, 30, "a retry", log, worker)
+            cluster.start()
+            _wait_for(lambda: "database back after" in _read(log), 60, "the worker to resume", log, worker)
+            after = _queue(cluster.url, 6, 6)
+            _wait_for(lambda: len(set(texts())) == 12, 60, "the rows queued after the restart", log, worker)
+            assert worker.poll() is None
+        finally:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+        sent_texts = Counter(texts())
     output = _read(log)
-    assert "database" in output.lower(), f"the worker did not report the outage:\n{output}"
-    assert max(_outbox(outbox).values()) == 1, "a row was sent twice"
+    assert worker.returncode == 0, output
+    unavailable = [line for line in output.splitlines() if line.startswith("database unavailable: ")]
+    assert unavailable, output
+    assert all(re.fullmatch(r"database unavailable: .+; retrying in \d+s", line) for line in unavailable), output
+    assert "Traceback" not in output
+    assert sent_texts == Counter(f"m{i}" for i in range(12)), "a row was sent twice, or not at all"
+    assert re.search(r"^sent \w+ @restart0$", output, re.MULTILINE)
+
     eng = make_engine(cluster.url)
     with eng.connect() as conn:
-        statuses = dict(conn.execute(select(OutreachItem.status, func.count()).group_by(OutreachItem.status)).all())
+        rows = dict(conn.execute(select(OutreachItem.id, OutreachItem.status)).all())
+        attempts = Counter(conn.scalars(select(OutreachAttempt.queue_id)).all())
+        outbound = conn.scalar(select(func.count()).select_from(Message).where(Message.is_outbound.is_(True)))
+    # m3's outcome was written after the restart: every row sent, once, with one attempt and one message.
+    assert rows == dict.fromkeys(before | after, "sent")
+    assert set(attempts.values()) == {1}
+    assert outbound == 12
+
+    # `--once` and `--drain` do not wait forever: a bounded outage ends in one clear error.
+    worker_in_process = Worker(eng, sender=make_sender(Settings(sender="dry-run", dry_run_path=tmp_path / "o"), None))
+    cluster.stop()
+    started = time.monotonic()
+    with pytest.raises(DatabaseError) as raised:
+        worker_in_process.run(once=True, give_up_after=2)
+    worker_in_process.close()
     eng.dispose()
-    assert statuses == {"sent": 12}
+    assert 2 <= time.monotonic() - started < 30
+    assert re.fullmatch(r"database unavailable for 2s, giving up: .+", str(raised.value))
 
 
 def _read(log: object) -> str:

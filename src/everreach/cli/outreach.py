@@ -186,7 +186,9 @@ def _report_outage(outage: Outage) -> None:
     if outage.resumed:
         console.print(f"database back after {outage.down_for:.0f}s: resuming", markup=False)
     else:
-        console.print(f"database unavailable: {outage.error}; retrying in {outage.retry_in:.0f}s", markup=False)
+        console.print(
+            f"database unavailable: {outage.error}; retrying in {outage.retry_in:.0f}s", markup=False, soft_wrap=True
+        )
 
 
 def _report(step: Step) -> None:
