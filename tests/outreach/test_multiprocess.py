@@ -1,47 +1,56 @@
-"""Several worker processes on one database: every row sent exactly once, and a SIGKILL mid-send is safe."""
+"""Several worker processes on one database: every row sent exactly once, and a SIGKILL mid-send is safe.
+
+The workers are forked from the test process (each with its own engine and connections), so the 3-7 s
+of interpreter start and imports a new `everreach worker` process costs is not paid per worker; the CLI
+itself runs in-process for the recovering drain.
+"""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
+from typer.testing import Result
 
+from everreach import config
+from everreach.config import Settings
+from everreach.db.engine import make_engine
 from everreach.db.models import Contact, OutreachAttempt, OutreachItem
 from everreach.outreach.claims import INTERRUPTED
+from everreach.outreach.senders import make_sender
+from everreach.outreach.worker import Worker
 from tests.outreach.factories import T0, make_contact, open_pacing
 from tests.outreach.servers import Received, Reply, serve
 
-EVERREACH = Path(sys.executable).with_name("everreach")
+_FORK = multiprocessing.get_context("fork")
 
 
-def _env(**settings: object) -> dict[str, str]:
-    values = {**open_pacing(), **settings}
-    return {**os.environ, **{f"EVERREACH_{k.upper()}": str(v) for k, v in values.items()}}
+def _run_worker(db_url: str, settings: dict[str, object], drain: bool) -> None:
+    """A worker process's whole life: its own engine, one sender, run until drained (or killed)."""
+    values = Settings(**{**open_pacing(), **settings})  # type: ignore[arg-type]
+    with Worker(make_engine(db_url), sender=make_sender(values, None), settings=values) as worker:
+        worker.run(drain=drain)
 
 
-def _worker(db_url: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(EVERREACH), "--db", db_url, "worker", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+def _worker(db_url: str, *, drain: bool = True, **settings: object) -> BaseProcess:
+    process = _FORK.Process(target=_run_worker, args=(db_url, settings, drain), daemon=True)
+    process.start()
+    return process
 
 
-def _finish(proc: subprocess.Popen[str], timeout: float = 300) -> str:
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, err
-    return out
+def _finish(process: BaseProcess, timeout: float = 300) -> None:
+    process.join(timeout)
+    assert process.exitcode == 0, f"worker exit code {process.exitcode}"
 
 
 def _fill(engine: Engine, *, rows: int, contacts: int) -> set[str]:
@@ -73,8 +82,7 @@ def test_four_workers_send_each_row_exactly_once(db_url: str, engine: Engine, en
     rows = 2000 if engine_name == "postgresql" else 200
     expected = _fill(engine, rows=rows, contacts=50)
     outbox = tmp_path / "outbox.jsonl"
-    env = _env(dry_run_path=outbox)
-    procs = [_worker(db_url, env, "--drain") for _ in range(4)]
+    procs = [_worker(db_url, sender="dry-run", dry_run_path=outbox) for _ in range(4)]
     for proc in procs:
         _finish(proc)
     sent = [json.loads(line)["queue_id"] for line in outbox.read_text().splitlines()]
@@ -90,7 +98,9 @@ def test_four_workers_send_each_row_exactly_once(db_url: str, engine: Engine, en
     assert len(workers) > 1, workers  # the claims really were shared between processes
 
 
-def test_worker_killed_mid_send_is_failed_never_resent(engine: Engine, db_url: str, session: Session) -> None:
+def test_worker_killed_mid_send_is_failed_never_resent(
+    engine: Engine, db_url: str, session: Session, cli: Callable[..., Result]
+) -> None:
     for name in ("ann", "bob"):
         make_contact(session, username=name)
     first = OutreachItem(
@@ -105,8 +115,8 @@ def test_worker_killed_mid_send_is_failed_never_resent(engine: Engine, db_url: s
         return Reply(hang=True) if received.body["text"] == "stuck" else Reply(json_body={"success": True})
 
     with serve(respond) as srv:
-        env = _env(sender="dm-server", dm_server_url=srv.url, sender_timeout_seconds=60)
-        victim = _worker(db_url, env)
+        settings = {"sender": "dm-server", "dm_server_url": srv.url, "sender_timeout_seconds": 60}
+        victim = _worker(db_url, drain=False, **settings)
         deadline = time.monotonic() + 30
         while not srv.received and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -114,9 +124,13 @@ def test_worker_killed_mid_send_is_failed_never_resent(engine: Engine, db_url: s
         session.expire_all()
         assert session.get(OutreachItem, first.id).status == "sending"  # type: ignore[union-attr]
         session.rollback()
+        assert victim.pid is not None
         os.kill(victim.pid, signal.SIGKILL)
-        victim.communicate(timeout=30)
-        out = _finish(_worker(db_url, env, "--drain"))
+        victim.join(30)
+        config.configure(**open_pacing(**settings))
+        result = cli("worker", "--drain")
+        assert result.exit_code == 0, result.output
+        out = result.output
         texts = [body["text"] for body in srv.bodies()]
     assert "interrupted: delivery unknown" in out
     assert texts.count("stuck") == 1  # never sent a second time

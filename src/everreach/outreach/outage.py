@@ -9,12 +9,10 @@ resumes. Errors in the statements themselves (a missing table, a bad value) are 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from dataclasses import dataclass
 
-import psycopg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-from everreach.db.migrate import first_line
 
 #: SQLite errors that pass when the other writer or the disk lets go; any other SQLite error is a real one.
 SQLITE_TRANSIENT = ("database is locked", "database is busy", "disk i/o error", "unable to open database file")
@@ -31,12 +29,16 @@ def is_outage(exc: BaseException) -> bool:
         return True
     # psycopg raises OperationalError for refused, lost and terminated connections (and serialisation
     # failures, which also pass on a retry); InterfaceError for a connection already closed.
-    return isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError | psycopg.InterfaceError)
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    psycopg = sys.modules.get("psycopg")  # only loaded when PostgreSQL is in use; importing it costs 0.5 s
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 def describe(exc: BaseException) -> str:
-    """One line naming the outage."""
-    return first_line(exc)
+    """One line naming the outage (the driver's first line, as the CLI shows database errors)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass
