@@ -16,8 +16,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, distinct, false, func, literal, not_, select, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Float
 
 from everreach.db.models import STAGES, Contact, FitSignal, FitSignalMatch, Message, RelationshipEvent, StageChange
@@ -101,6 +103,27 @@ def _filter(column: Any, mode: str) -> ColumnElement[bool]:
     return column.in_(bindparam("cids", expanding=True))  # type: ignore[no-any-return]
 
 
+class unindexed(GenericFunction[Any]):
+    """The column itself, kept away from SQLite's planner ('+col'): for every contact a full scan and one sort
+    beats walking an index and fetching each row from the table at random (5x faster on the benchmark)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
 def message_totals(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, tuple[Any, ...]]:
     """contact id -> (last meaningful touch, sent, received), in one pass over the messages."""
     rows = session.connection().execute(_totals_stmt(_mode(ids)), _params(ids))
@@ -116,15 +139,16 @@ def _totals_stmt(mode: str) -> Executable:
             else_=None,
         )
     )
+    cid = unindexed(Message.contact_id) if mode == "all" else Message.contact_id
     stmt = (
         select(
-            Message.contact_id,
+            cid,
             last,
             func.sum(case((Message.is_outbound == true(), 1), else_=0)),
             func.sum(case((Message.is_outbound == true(), 0), else_=1)),
         )
         .where(_filter(Message.contact_id, mode))
-        .group_by(Message.contact_id)
+        .group_by(cid)
     )
     return stmt
 
@@ -132,7 +156,12 @@ def _totals_stmt(mode: str) -> Executable:
 def _window(mode: str) -> list[ColumnElement[bool]]:
     """The 90-day range; for a few contacts as an expression, so planners take the contact index instead."""
     if mode == "all":
-        return [Message.sent_at >= bindparam("start_at"), Message.sent_at <= bindparam("now_at")]
+        # A quarter of the rows or more: a scan beats fetching them at random through idx_messages_sent.
+        sent = unindexed(Message.sent_at)
+        return [
+            sent >= bindparam("start_at", type_=Message.sent_at.type),
+            sent <= bindparam("now_at", type_=Message.sent_at.type),
+        ]
     t = epoch_seconds(Message.sent_at)
     return [t >= bindparam("start_s", type_=Float()), t <= bindparam("now_s", type_=Float())]
 
