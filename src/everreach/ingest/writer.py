@@ -24,6 +24,7 @@ from everreach.relationship.touch import is_meaningful, meaningful_sql
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PREVIEW_CHARS = 200
+SQLITE_CACHE_KB = 65_536
 _MSG_COLUMNS = "id, conversation_id, contact_id, message_text, message_type, is_outbound, sent_at, raw_data"
 
 
@@ -107,7 +108,13 @@ class Writer:
         self.batch_rows = batch_rows
         conn = engine.connect()
         self.conn: Connection = conn.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else conn
-        self.dbapi: Any = self.conn.connection.dbapi_connection
+        dbapi: Any = self.conn.connection.dbapi_connection
+        self.dbapi = dbapi
+        if self.sqlite:
+            # A larger page cache keeps the hot index pages (random UUID keys, the text index, FTS) in memory;
+            # checkpoints wait until the end so each batch commit does not rewrite the same pages again.
+            dbapi.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+            dbapi.execute("PRAGMA wal_autocheckpoint=0")
         self.contacts: dict[str, ContactState] = {}
         self.conversations: dict[tuple[Any, str], ConversationState] = {}
         self.known_handles: dict[str, str] = {}
@@ -144,7 +151,12 @@ class Writer:
         self.spam = SpamMatcher([v for t, _k, v in patterns if t == "spam_pattern"])
 
     def close(self) -> None:
-        """Drop anything unflushed and release the connection."""
+        """Drop anything unflushed, checkpoint the WAL (SQLite), and release the connection."""
+        if self.sqlite:
+            self.dbapi.execute("PRAGMA wal_autocheckpoint=1000")
+            self.dbapi.execute("PRAGMA cache_size=-2000")
+            if not self.conn.in_transaction():
+                self.dbapi.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self.conn.close()
 
     # -- value forms ----------------------------------------------------------------------------------------
