@@ -15,7 +15,23 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, distinct, false, func, literal, not_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
@@ -382,6 +398,12 @@ def _contacts_stmt(mode: str) -> Executable:
     return select(
         c.id, c.instagram_username, c.display_name, c.relationship_stage, c.relationship_score,
         c.resonance_score, c.need_clarity_score, c.value_delivered_score, c.reliability_score, c.consent_level,
-        c.last_meaningful_touch, c.total_messages_sent, c.total_messages_received, c.fit_signals,
-        c.value_delivered_log, c.trust_signals, *(getattr(c, f) for f in CONTEXT_FIELDS),
+        c.last_meaningful_touch, c.total_messages_sent, c.total_messages_received, _unless_empty(c.fit_signals),
+        _unless_empty(c.value_delivered_log), _unless_empty(c.trust_signals), *(getattr(c, f) for f in CONTEXT_FIELDS),
     ).where(_filter(c.id, mode))  # fmt: skip
+
+
+def _unless_empty(column: Any) -> Any:
+    """A JSON list column, NULL when it is the empty list: most contacts have empty logs, and the database
+    answers that test far faster than the JSON decoder run on every row (the readers treat NULL as [])."""
+    return type_coerce(case((cast(column, Text) == "[]", null()), else_=column), column.type)
