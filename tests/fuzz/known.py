@@ -22,15 +22,7 @@ class KnownBug:
     summary: str
 
 
-KNOWN_BUGS = (
-    KnownBug("TypeError", "ingest/parse_json.py", "a non-list 'participants' (e.g. a number) crashes the JSON parser"),
-    KnownBug("TypeError", "ingest/parse_legacy.py", "a non-list 'participants' crashes the legacy parser"),
-    KnownBug("OverflowError", "ingest/writer.py", "timestamp_ms beyond datetime's range crashes the writer"),
-    KnownBug("DataError", "ingest/writer.py", "NUL (\\x00) in message text crashes the import on PostgreSQL"),
-    KnownBug(
-        "UntranslatableCharacter", "ingest/writer.py", "\\u0000 inside raw_data JSON crashes the import on PostgreSQL"
-    ),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 @dataclass

@@ -33,10 +33,15 @@ def thread_header(doc: Any) -> dict[str, Any]:
     return doc
 
 
+#: Year 10000 in milliseconds: later (or negative) times cannot be stored and mean a corrupt message.
+MAX_TIMESTAMP_MS = 253_402_300_800_000
+
+
 def participants_of(doc: dict[str, Any]) -> list[str]:
     """Participant names (mojibake repaired), in the file's order."""
     names: list[str] = []
-    for item in doc.get("participants") or []:
+    listed = doc.get("participants")
+    for item in listed if isinstance(listed, list) else []:
         name = item.get("name") if isinstance(item, dict) else item
         if isinstance(name, str) and name.strip():
             fixed = fix_mojibake(name.strip())
@@ -52,7 +57,7 @@ def convert_message(item: Any) -> ParsedMessage | None:
     # Messenger's end-to-end encrypted exports (2024-) spell the keys senderName / timestamp / text.
     sender = item.get("sender_name", item.get("senderName"))
     ts = item.get("timestamp_ms", item.get("timestamp"))
-    if not isinstance(ts, int | float) or isinstance(ts, bool):
+    if not isinstance(ts, int | float) or isinstance(ts, bool) or not 0 <= ts < MAX_TIMESTAMP_MS:
         return None
     sender = fix_mojibake(sender) if isinstance(sender, str) else ""
     content = item.get("content", item.get("text"))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from everreach.ingest.model import ParsedMessage, ParsedThread
+from everreach.ingest.parse_json import MAX_TIMESTAMP_MS
 from everreach.ingest.text import clean_text, fix_deep, fix_mojibake, system_type
 from everreach.seed.handles import normalise_username
 
@@ -38,8 +39,11 @@ def legacy_threads(doc: Any, file: str) -> Iterator[ParsedThread]:
     for entry in doc:
         if not isinstance(entry, dict) or not isinstance(entry.get("conversation"), list):
             raise NotALegacyExportError("not a 2018-2020 messages.json (an entry has no 'conversation' list)")
+        listed = entry.get("participants")
         participants = [
-            normalise_username(fix_mojibake(p)) for p in entry.get("participants") or [] if isinstance(p, str)
+            normalise_username(fix_mojibake(p))
+            for p in (listed if isinstance(listed, list) else [])
+            if isinstance(p, str)
         ]
         messages = [m for m in (_convert(item) for item in entry["conversation"]) if m is not None]
         messages.sort(key=lambda m: m.timestamp_ms)
@@ -81,4 +85,7 @@ def _convert(item: Any) -> ParsedMessage | None:
         if kind == "text":
             text = "[other]"
             kind = "other"
-    return ParsedMessage(sender, (when - _EPOCH) // timedelta(milliseconds=1), text, kind, fix_deep(raw) or None)
+    ms = (when - _EPOCH) // timedelta(milliseconds=1)
+    if not 0 <= ms < MAX_TIMESTAMP_MS:
+        return None
+    return ParsedMessage(sender, ms, text, kind, fix_deep(raw) or None)

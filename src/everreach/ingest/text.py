@@ -49,13 +49,14 @@ def fix_mojibake(value: str) -> str:
 
 
 def fix_deep(value: Any) -> Any:
-    """fix_mojibake applied to every string inside a JSON value (reactions, shares, names)."""
+    """fix_mojibake applied to every string (keys too) inside a JSON value; NUL removed (JSONB cannot hold it)."""
     if isinstance(value, str):
-        return fix_mojibake(value)
+        fixed = fix_mojibake(value)
+        return fixed.replace("\x00", "") if "\x00" in fixed else fixed
     if isinstance(value, list):
         return [fix_deep(v) for v in value]
     if isinstance(value, dict):
-        return {k: fix_deep(v) for k, v in value.items()}
+        return {fix_deep(k) if isinstance(k, str) else k: fix_deep(v) for k, v in value.items()}
     return value
 
 
