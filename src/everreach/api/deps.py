@@ -9,19 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from everreach.config import Settings
+from everreach.db.engine import transaction
 
 
 def _session(request: Request) -> Iterator[Session]:
     """A session that commits when the handler succeeds and rolls back when it raises."""
-    session: Session = request.app.state.sessions()
-    try:
+    with transaction(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _settings(request: Request) -> Settings:

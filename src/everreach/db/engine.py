@@ -92,9 +92,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error."""
-    session = session_factory(engine or get_engine())()
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work from a session factory: commit on success, roll back on error."""
+    session = sessions()
     try:
         yield session
         session.commit()
@@ -103,6 +103,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work on an engine (default: the configured database)."""
+    with transaction(session_factory(engine or get_engine())) as session:
+        yield session
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
