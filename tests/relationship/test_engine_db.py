@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, Message, StageChange
+from everreach.db.models import Contact, Message, OfferReadyContact, StageChange
 from everreach.errors import NotFoundError, ValidationError
 from everreach.relationship import queries, service
 from everreach.relationship.facts import gather
@@ -142,6 +142,30 @@ def test_offer_lane_needs_trust_and_three_to_one(session: Session) -> None:
     assert [r.username for r in queries.list_contacts(session, lane="offer")] == ["kai"]
     service.record_template_used(session, username="kai", lane="offer", action_key="low_key_demo", now=NOW)
     assert queries.next_best_actions(session, username="kai", now=NOW).lane != "offer"  # now needs 6 value touches
+    assert queries.weekly_tasks(session, now=NOW).offers == []
+
+
+def test_offer_ready_mark_follows_a_stage_set_by_hand(session: Session) -> None:
+    seed_defaults(session)
+    contact(session, username="kai")
+    service.set_stage(session, username="kai", stage="fit_repeats", reason="said it three times", now=NOW)
+    service.record_trust_signal(session, username="kai", kind="refers_others", note="sent a friend", now=NOW)
+    for note in ("a", "b", "c"):
+        service.record_value(session, username="kai", kind="resource", note=note, now=NOW)
+    kai = service.get_contact(session, username="kai")
+    assert session.scalars(select(OfferReadyContact.contact_id)).all() == [kai.id]
+    service.set_stage(session, username="kai", stage="trust_signals", reason="not ready after all", now=NOW)
+    assert queries.weekly_tasks(session, now=NOW).offers == []
+    assert session.scalars(select(OfferReadyContact.contact_id)).all() == []
+
+
+def test_tasks_break_score_ties_by_id_across_a_crowded_score(session: Session) -> None:
+    made = [contact(session, username=f"tie{i:02d}") for i in range(14)]
+    for c in made:
+        session.execute(update(Contact).where(Contact.id == c.id).values(relationship_score=75))
+    session.flush()
+    expected = sorted(made, key=lambda c: c.id)[:10]
+    assert queries.weekly_tasks(session, now=NOW).micro_wins == [c.instagram_username for c in expected]
 
 
 def test_attention_tasks_and_listing(session: Session) -> None:

@@ -381,6 +381,18 @@ class OutreachAttempt(Base):
     )
 
 
+class OfferReadyContact(Base):
+    """offer_ready_contacts: contacts in the offer lane (offer stage, trust or consent, 3:1 met) as of their
+    last recompute, so the weekly tasks and the lane filter need not re-derive it from every offer-stage row."""
+
+    __tablename__ = "offer_ready_contacts"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("instagram_contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    marked_at: Mapped[datetime] = _now(nullable=False)
+
+
 class FitSignalScan(Base):
     """fit_signal_scans: the created_at up to which messages were scanned for fit signals, per signal set."""
 

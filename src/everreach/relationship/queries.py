@@ -13,11 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, false, func, or_, select, text, true
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, case, distinct, false, func, or_, select, text, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import NullType
 
 from everreach.db.models import (
     STAGES,
@@ -26,12 +23,13 @@ from everreach.db.models import (
     FitSignalMatch,
     Message,
     NextBestAction,
+    OfferReadyContact,
     RelationshipEvent,
     StageChange,
 )
 from everreach.errors import ValidationError
 from everreach.relationship import actions, scoring, stages
-from everreach.relationship.facts import TEMPLATE_USED, event_counts, gather
+from everreach.relationship.facts import TEMPLATE_USED, gather
 from everreach.relationship.recompute import utcnow
 from everreach.relationship.schemas import (
     Action,
@@ -111,48 +109,24 @@ def next_best_actions(session: Session, *, username: str, now: datetime | None =
     )
 
 
-class rare(FunctionElement[Any]):
-    """A condition few rows meet: SQLite's likelihood() hint, so its planner takes the index (its statistics only
-    hold the average rows per key, which a table full of first_touch contacts makes look useless); PostgreSQL
-    keeps the most common values and needs no hint."""
-
-    type = NullType()
-    inherit_cache = True
-
-
-@compiles(rare, "sqlite")
-def _rare_sqlite(element: rare, compiler: Any, **kw: Any) -> str:
-    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.001)"
-
-
-@compiles(rare)
-def _rare_default(element: rare, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)})"
-
-
 def offer_ready_ids(session: Session) -> list[uuid.UUID]:
-    """Contacts in the offer lane: an offer stage, trust or consent (consent_level > 0), and 3:1 met."""
-    rows = session.execute(
-        select(Contact.id, Contact.value_delivered_log).where(
-            rare(Contact.relationship_stage.in_(stages.OFFER_STAGES)), Contact.consent_level > 0
-        )
-    ).all()
-    if not rows:
+    """Contacts in the offer lane (offer stage, trust or consent, 3:1 met), as recompute last marked them.
+
+    The stored stage and consent are checked again here, so a contact moved by hand since is left out.
+    """
+    marked = list(session.scalars(select(OfferReadyContact.contact_id)))
+    if not marked:
         return []
-    events = event_counts(session, ids=[r[0] for r in rows])
-    ready = []
-    for cid, log in rows:
-        ev = events.get(cid, {})
-        offer = sum(n for (k, d), n in ev.items() if k == TEMPLATE_USED and (d or "").startswith("offer/"))
-        other = sum(n for (k, _), n in ev.items() if k == TEMPLATE_USED) - offer
-        facts = scoring.ContactFacts(
-            value_log=[e for e in (log or []) if isinstance(e, dict)],
-            template_value_touches=other,
-            offer_touches=offer,
+    stmt = (
+        select(Contact.id)
+        .where(
+            Contact.id.in_(marked),
+            Contact.relationship_stage.in_(stages.OFFER_STAGES),
+            Contact.consent_level > 0,
         )
-        if stages.three_to_one_met(facts):
-            ready.append(cid)
-    return ready
+        .order_by(Contact.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def lane_sql(offer_ids: Sequence[uuid.UUID]) -> ColumnElement[str]:
@@ -185,37 +159,41 @@ def not_spam_sql(session: Session) -> ColumnElement[bool]:
     )
 
 
-def _by_score(stmt: Any, n: int) -> Any:
-    """The first `n` rows of `stmt` by score (ties by id), reading only rows at or above the n-th score.
+def _top_by_score(session: Session, stmt: Any, n: int, *, low: int | None = None, high: int | None = None) -> list[Any]:
+    """The first `n` rows of `stmt` with low <= score < high, by score (ties by id).
 
-    Ordering by (score, id) cannot come from the score index alone; the scalar subquery walks that index to
-    the n-th qualifying score, so the final sort only sees those rows and the ties of the last score.
+    Ordering by (score, id) cannot come from the score index alone, so this takes two short steps: walk the
+    index down to the n-th qualifying score (the cut-off), then read only the rows at or above it and sort
+    those. The cut-off goes in as a plain bound, the one range the planner sees on the score column (with two
+    lower bounds, SQLite would pick the bucket's and read the whole bucket).
     """
     score = Contact.relationship_score
     where = [*stmt.whereclause.clauses] if stmt.whereclause is not None else []
-    cutoff = (
-        select(score).where(*where, score.is_not(None)).order_by(score.desc()).limit(1).offset(n - 1)
-    ).scalar_subquery()
-    return (
-        stmt.where(score.is_not(None), score >= func.coalesce(cutoff, -1)).order_by(score.desc(), Contact.id).limit(n)
-    )
+    bounds: list[ColumnElement[bool]] = [score.is_not(None)]
+    if low is not None:
+        bounds.append(score >= low)
+    if high is not None:
+        bounds.append(score < high)
+    cutoff = session.scalar(select(score).where(*where, *bounds).order_by(score.desc()).limit(1).offset(n - 1))
+    floor = cutoff if cutoff is not None else low
+    top: list[ColumnElement[bool]] = [score.is_not(None)] if floor is None else [score >= floor]
+    if high is not None:
+        top.append(score < high)
+    return list(session.execute(stmt.where(*top).order_by(score.desc(), Contact.id).limit(n)))
 
 
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
     """Contacts with no meaningful touch in 30 days (or never), highest score first; spam left out."""
     now = now or utcnow()
-    stmt = _by_score(
-        select(
-            Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.last_meaningful_touch
-        ).where(
-            or_(Contact.last_meaningful_touch < now - timedelta(days=30), Contact.last_meaningful_touch.is_(None)),
-            not_spam_sql(session),
-        ),
-        limit,
+    stmt = select(
+        Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.last_meaningful_touch
+    ).where(
+        or_(Contact.last_meaningful_touch < now - timedelta(days=30), Contact.last_meaningful_touch.is_(None)),
+        not_spam_sql(session),
     )
     return [
         AttentionRow(username=u, display_name=d, score=s, last_meaningful_touch=t)
-        for u, d, s, t in session.execute(stmt)
+        for u, d, s, t in _top_by_score(session, stmt, limit)
     ]
 
 
@@ -232,17 +210,16 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
     ready = offer_ready_ids(session)
     offers: list[str] = []
     if ready:
-        offers = list(session.scalars(_by_score(base.where(Contact.id.in_(ready)), 5)))
-    skip = Contact.id.not_in(ready) if ready else true()
-    score = Contact.relationship_score
+        offers = [row[0] for row in _top_by_score(session, base.where(Contact.id.in_(ready)), 5)]
+    others = base.where(Contact.id.not_in(ready)) if ready else base
 
-    def bucket(cond: ColumnElement[bool], n: int) -> list[str]:
-        return list(session.scalars(_by_score(base.where(cond, skip), n)))
+    def bucket(n: int, low: int | None, high: int | None) -> list[str]:
+        return [row[0] for row in _top_by_score(session, others, n, low=low, high=high)]
 
     return WeeklyTasks(
-        micro_wins=bucket(score >= 60, 10),
-        curiosity=bucket(and_(score >= 40, score < 60), 10),
-        rewarm=bucket(score < 40, 5),
+        micro_wins=bucket(10, 60, None),
+        curiosity=bucket(10, 40, 60),
+        rewarm=bucket(5, None, 40),
         offers=offers,
     )
 

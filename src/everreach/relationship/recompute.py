@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, insert, select, update
+from sqlalchemy import delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, FitSignal, FitSignalMatch, StageChange
+from everreach.db.models import Contact, FitSignal, FitSignalMatch, OfferReadyContact, StageChange
 from everreach.relationship import scoring, stages
 from everreach.relationship.facts import ContactState, gather
 from everreach.relationship.fitscan import detect_fit_signals
@@ -69,12 +69,14 @@ def fit_summaries(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -
     return out
 
 
-def _changes(state: ContactState, now: datetime, summary: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:
+def _changes(state: ContactState, now: datetime, summary: list[Any]) -> tuple[dict[str, Any] | None, list[Any], bool]:
+    """The contact's new row (None when nothing changed), its stage steps, and whether it is offer-ready."""
     comps = scoring.fast_components(state.facts, now=now)
     steps = [] if state.pinned else stages.advance(state.stage, state.facts, comps)
     values = comps.values()
     m = state.facts.messages
     new_stage = steps[-1][0] if steps else state.stage or "first_touch"
+    ready = stages.offer_ready(new_stage, values["consent_level"], state.facts)
     row: dict[str, Any] = {COLUMN[name]: values[name] for name in STORED}
     row.update(
         relationship_score=comps.score,
@@ -109,10 +111,28 @@ def _changes(state: ContactState, now: datetime, summary: list[Any]) -> tuple[di
         )
         previous = stage
     if row == current:
-        return None, history
+        return None, history, ready
     row["id"] = state.id
     row["updated_at"] = now
-    return row, history
+    return row, history, ready
+
+
+def _sync_offer_ready(
+    session: Session, ready: set[uuid.UUID], *, ids: Sequence[uuid.UUID] | None, now: datetime
+) -> None:
+    """Make offer_ready_contacts hold exactly `ready` among the recomputed contacts (all when `ids` is None)."""
+    column = OfferReadyContact.contact_id
+    stmt = select(column)
+    if ids is not None:
+        stmt = stmt.where(column.in_(list(ids)))
+    marked = set(session.scalars(stmt))
+    gone = list(marked - ready)
+    for start in range(0, len(gone), BATCH):
+        chunk = delete(OfferReadyContact).where(column.in_(gone[start : start + BATCH]))
+        session.execute(chunk.execution_options(synchronize_session=False))
+    new = [{"contact_id": cid, "marked_at": now} for cid in sorted(ready - marked)]
+    if new:
+        session.execute(insert(OfferReadyContact), new)
 
 
 def recompute(
@@ -125,11 +145,15 @@ def recompute(
     summaries = fit_summaries(session, ids=ids)
     updates: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
+    ready: set[uuid.UUID] = set()
     for state in states:
-        row, steps = _changes(state, now, summaries.get(state.id, []))
+        row, steps, is_ready = _changes(state, now, summaries.get(state.id, []))
         if row is not None:
             updates.append(row)
         history.extend(steps)
+        if is_ready:
+            ready.add(state.id)
+    _sync_offer_ready(session, ready, ids=ids, now=now)
     for start in range(0, len(updates), BATCH):
         session.execute(update(Contact), updates[start : start + BATCH])
     for start in range(0, len(history), BATCH):

@@ -67,6 +67,11 @@ def value_touches(facts: ContactFacts) -> int:
     return len(value_entries(facts.value_log)) + kept + facts.template_value_touches
 
 
+def offer_ready(stage: str | None, consent_level: int, facts: ContactFacts) -> bool:
+    """In the offer lane: an offer stage, trust or consent (consent_level > 0), and the 3:1 rule met."""
+    return stage in OFFER_STAGES and consent_level > 0 and three_to_one_met(facts)
+
+
 def three_to_one_met(facts: ContactFacts) -> bool:
     """The 3:1 rule: one more offer keeps three relationship/value touches per offer touch.
 
