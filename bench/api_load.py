@@ -1,8 +1,8 @@
 """API under load: p99 latency of /api/v1/tasks and /api/v1/contacts/{username} with 50 concurrent clients.
 
 A real uvicorn server on 127.0.0.1 (loopback only) serves a database of 100k contacts (quick: 10k) filled by
-bulk insert. 50 httpx async clients each send requests with a random 0.5-1.5 s pause between them, until a fixed
-request count or a time budget is reached (bounded, self-stopping). The same-run baseline is the cheapest
+bulk insert. 50 httpx async clients join over the first 1.5 s (a ramp-up) and each sends requests with a random
+0.5-1.5 s pause between them, until a fixed request count or a time budget is reached (bounded, self-stopping). The same-run baseline is the cheapest
 endpoint of the same server under the same load (a health route, or an unrouted path's 404 when none
 exists), so the ratio shows what the real work costs over the framework and the loopback itself.
 """
@@ -126,7 +126,10 @@ async def _load(
     rng = random.Random(SEED)
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop(client: httpx.AsyncClient, index: int) -> None:
+        # Ramp-up: the clients join one by one across one think time, as people arrive at a running service
+        # (50 requests fired in the same instant would measure a burst no user ever makes, not steady load).
+        await asyncio.sleep(THINK_SECONDS[1] * index / CLIENTS)
         for i in counter:
             if time.perf_counter() > deadline:
                 return
@@ -147,7 +150,7 @@ async def _load(
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0) as client:
         await client.get(path(0))  # warm-up: imports, first connection, caches
         started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client) for _ in range(CLIENTS)))
+        await asyncio.gather(*(client_loop(client, k) for k in range(CLIENTS)))
         result.seconds = time.perf_counter() - started
     return result
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, false, func, or_, select, text, true
+from sqlalchemy import ColumnElement, case, distinct, false, func, literal, or_, select, text, true, union_all
 from sqlalchemy.orm import Session
 
 from everreach.db.models import (
@@ -29,7 +29,7 @@ from everreach.db.models import (
 )
 from everreach.errors import ValidationError
 from everreach.relationship import actions, scoring, stages
-from everreach.relationship.facts import TEMPLATE_USED, gather
+from everreach.relationship.facts import TEMPLATE_USED, gather, unindexed
 from everreach.relationship.recompute import utcnow
 from everreach.relationship.schemas import (
     Action,
@@ -159,13 +159,13 @@ def not_spam_sql(session: Session) -> ColumnElement[bool]:
     )
 
 
-def _top_by_score(session: Session, stmt: Any, n: int, *, low: int | None = None, high: int | None = None) -> list[Any]:
-    """The first `n` rows of `stmt` with low <= score < high, by score (ties by id).
+def _top_by_score(stmt: Any, n: int, *, low: int | None = None, high: int | None = None) -> Any:
+    """`stmt` narrowed to its first `n` rows with low <= score < high, by score (ties by id).
 
-    Ordering by (score, id) cannot come from the score index alone, so this takes two short steps: walk the
-    index down to the n-th qualifying score (the cut-off), then read only the rows at or above it and sort
-    those. The cut-off goes in as a plain bound, the one range the planner sees on the score column (with two
-    lower bounds, SQLite would pick the bucket's and read the whole bucket).
+    Ordering by (score, id) cannot come from the score index alone. A scalar subquery walks the index down to
+    the n-th qualifying score (the cut-off), and the outer query reads only the rows at or above it and sorts
+    those. The cut-off must be the one lower bound the planner sees on the score column (given two, SQLite
+    takes the bucket's and reads the whole bucket), so the bucket's own lower bound is hidden from it.
     """
     score = Contact.relationship_score
     where = [*stmt.whereclause.clauses] if stmt.whereclause is not None else []
@@ -174,12 +174,13 @@ def _top_by_score(session: Session, stmt: Any, n: int, *, low: int | None = None
         bounds.append(score >= low)
     if high is not None:
         bounds.append(score < high)
-    cutoff = session.scalar(select(score).where(*where, *bounds).order_by(score.desc()).limit(1).offset(n - 1))
-    floor = cutoff if cutoff is not None else low
-    top: list[ColumnElement[bool]] = [score.is_not(None)] if floor is None else [score >= floor]
+    cutoff = select(score).where(*where, *bounds).order_by(score.desc()).limit(1).offset(n - 1).scalar_subquery()
+    top: list[ColumnElement[bool]] = [score.is_not(None), score >= func.coalesce(cutoff, -1)]
+    if low is not None:
+        top.append(unindexed(score) >= low)
     if high is not None:
         top.append(score < high)
-    return list(session.execute(stmt.where(*top).order_by(score.desc(), Contact.id).limit(n)))
+    return stmt.where(*top).order_by(score.desc(), Contact.id).limit(n)
 
 
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
@@ -193,35 +194,39 @@ def attention(session: Session, *, limit: int = 10, now: datetime | None = None)
     )
     return [
         AttentionRow(username=u, display_name=d, score=s, last_meaningful_touch=t)
-        for u, d, s, t in _top_by_score(session, stmt, limit)
+        for u, d, s, t in session.execute(_top_by_score(stmt, limit))
     ]
+
+
+TASK_BUCKETS = (("micro_wins", 10, 60, None), ("curiosity", 10, 40, 60), ("rewarm", 5, None, 40))
 
 
 def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTasks:
     """This week's buckets: micro-wins (>= 60, 10), curiosity (40-59, 10), rewarm (< 40, 5), offers (5).
 
     Spam and contacts touched in the last 3 days are left out; a contact in offers is not repeated elsewhere.
+    All buckets come back from one statement (a UNION ALL of one short index walk per bucket).
     """
     now = now or utcnow()
+    ready = offer_ready_ids(session)
     base = select(Contact.instagram_username).where(
         not_spam_sql(session),
         or_(Contact.last_meaningful_touch.is_(None), Contact.last_meaningful_touch < now - timedelta(days=3)),
     )
-    ready = offer_ready_ids(session)
-    offers: list[str] = []
+    parts = []
     if ready:
-        offers = [row[0] for row in _top_by_score(session, base.where(Contact.id.in_(ready)), 5)]
+        parts.append(("offers", _top_by_score(base.where(Contact.id.in_(ready)), 5)))
     others = base.where(Contact.id.not_in(ready)) if ready else base
-
-    def bucket(n: int, low: int | None, high: int | None) -> list[str]:
-        return [row[0] for row in _top_by_score(session, others, n, low=low, high=high)]
-
-    return WeeklyTasks(
-        micro_wins=bucket(10, 60, None),
-        curiosity=bucket(10, 40, 60),
-        rewarm=bucket(5, None, 40),
-        offers=offers,
-    )
+    parts += [(name, _top_by_score(others, n, low=low, high=high)) for name, n, low, high in TASK_BUCKETS]
+    branches = []
+    for i, (name, stmt) in enumerate(parts):
+        sub = stmt.add_columns(Contact.relationship_score.label("s"), Contact.id.label("i")).subquery(f"b{i}")
+        branches.append(select(literal(name).label("bucket"), sub.c.instagram_username, sub.c.s, sub.c.i))
+    rows: dict[str, list[tuple[int, uuid.UUID, str]]] = {"offers": [], **{name: [] for name, *_ in TASK_BUCKETS}}
+    for name, username, score, cid in session.execute(union_all(*branches)):
+        rows[name].append((-score, cid, username))
+    # SQL promises no row order out of a UNION ALL: each bucket is put in (score, id) order again here.
+    return WeeklyTasks(**{name: [u for *_, u in sorted(found)] for name, found in rows.items()})
 
 
 def search_messages(session: Session, *, query: str, limit: int = 20) -> list[SearchHit]:
