@@ -2,9 +2,10 @@
 
 A real uvicorn server on 127.0.0.1 (loopback only) serves a database of 100k contacts (quick: 10k) filled by
 bulk insert. 50 httpx async clients join over the first 1.5 s (a ramp-up) and each sends requests with a random
-0.5-1.5 s pause between them, until a fixed request count or a time budget is reached (bounded, self-stopping). The same-run baseline is the cheapest
-endpoint of the same server under the same load (a health route, or an unrouted path's 404 when none
-exists), so the ratio shows what the real work costs over the framework and the loopback itself.
+0.5-1.5 s pause between them, until a fixed request count or a time budget is reached (bounded, self-stopping).
+The same-run baseline is the cheapest endpoint of the same server under the same load (a health route, or an
+unrouted path's 404 when none exists), so the ratio shows what the real work costs over the framework and the
+loopback itself.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Float
@@ -52,9 +53,8 @@ from everreach.relationship.textfeatures import (
     floor_int,
     padded_sql,
     shallow_sql,
-    strpos_,
 )
-from everreach.relationship.touch import meaningful_sql
+from everreach.relationship.touch import meaningful_sql, strpos_
 
 CONTEXT_FIELDS = (
     "what_theyre_building",
@@ -142,12 +142,12 @@ def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
 
 def message_totals(session: Session, *, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, tuple[Any, ...]]:
     """contact id -> (last meaningful touch, sent, received), in one pass over the messages."""
-    rows = session.connection().execute(_totals_stmt(_mode(ids)), _params(ids))
+    rows = session.connection().execute(totals_stmt(_mode(ids)), _params(ids))
     return {row[0]: tuple(row[1:]) for row in rows if row[0] is not None}
 
 
 @lru_cache
-def _totals_stmt(mode: str) -> Executable:
+def totals_stmt(mode: str) -> Select[Any]:
     last = func.max(
         case(
             (Message.is_outbound == false(), Message.sent_at),
@@ -191,20 +191,23 @@ def recent_features(
     it into the aggregate above, where each reference would evaluate it again): the one-word test, and the
     lower-cased, space-padded text only for the deep inbound rows that the marker tests read.
     """
-    params = {
-        **_params(ids),
+    rows = session.connection().execute(recent_stmt(_mode(ids)), {**_params(ids), **recent_params(now)})
+    return {row[0]: tuple(row[1:]) for row in rows if row[0] is not None}
+
+
+def recent_params(now: datetime) -> dict[str, Any]:
+    """The window bounds the 90-day statement takes as parameters."""
+    return {
         "start_at": now - RESONANCE_WINDOW,
         "now_at": now,
         "start_s": (now - RESONANCE_WINDOW).timestamp(),
         "now_s": now.timestamp(),
         "cad_s": (now - CADENCE_WINDOW).timestamp(),
     }
-    rows = session.connection().execute(_recent_stmt(_mode(ids)), params)
-    return {row[0]: tuple(row[1:]) for row in rows if row[0] is not None}
 
 
 @lru_cache
-def _recent_stmt(mode: str) -> Executable:
+def recent_stmt(mode: str) -> Select[Any]:
     t = epoch_seconds(Message.sent_at)
     txt = Message.__table__.c.message_text
     next_in = func.min(case((Message.is_outbound == false(), t), else_=None)).over(

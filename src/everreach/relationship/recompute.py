@@ -11,17 +11,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, distinct, func, insert, select, update
+from sqlalchemy import Text, cast, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, FitSignal, FitSignalMatch, OfferReadyContact, StageChange
+from everreach.db.models import Contact, FitSignal, FitSignalMatch, FitSignalScan, OfferReadyContact, StageChange
 from everreach.relationship import scoring, stages
+from everreach.relationship.bulk import score_ordinary, special_ids_stmt
 from everreach.relationship.facts import ContactState, gather
 from everreach.relationship.fitscan import detect_fit_signals
 from everreach.relationship.schemas import RecomputeReport
 from everreach.relationship.textfeatures import epoch_seconds, floor_int
 
 BATCH = 2000
+#: fit_signal_scans row holding the matches' fingerprint as of the last summary sync of every contact.
+SUMMARIES = "summaries"
 STORED = ("resonance", "need_clarity", "value_delivered", "reliability", "consent_level")
 COLUMN = {
     "resonance": "resonance_score",
@@ -135,14 +138,80 @@ def _sync_offer_ready(
         session.execute(insert(OfferReadyContact), new)
 
 
+def _matches_fingerprint(session: Session) -> str:
+    """Changes whenever a fit-signal match is added or deleted, or a signal renamed (summaries read only these)."""
+    n, newest = session.execute(select(func.count(), func.max(FitSignalMatch.created_at))).one()
+    signals = session.execute(select(FitSignal.id, FitSignal.product, FitSignal.signal_key).order_by(FitSignal.id))
+    return f"{n}|{newest}|" + ",".join(f"{i}:{p}/{k}" for i, p, k in signals)
+
+
+def _sync_fit_summaries(
+    session: Session, summaries: dict[uuid.UUID, list[Any]], *, skip: set[uuid.UUID], now: datetime
+) -> int:
+    """Store each contact's fit-signal summary where it changed (contacts in `skip` are written elsewhere).
+
+    Returns how many of those contacts had not been written already in this recompute (updated_at = now).
+    """
+    stored_stmt = select(Contact.id, Contact.fit_signals).where(
+        Contact.fit_signals.is_not(None), cast(Contact.fit_signals, Text) != "[]"
+    )
+    stored = {cid: value for cid, value in session.connection().execute(stored_stmt) if value}
+    rows = [
+        {"id": cid, "fit_signals": summaries.get(cid, []), "updated_at": now}
+        for cid in sorted((summaries.keys() | stored.keys()) - skip)
+        if summaries.get(cid, []) != stored.get(cid, [])
+    ]
+    fresh = 0
+    for start in range(0, len(rows), BATCH):
+        chunk = [row["id"] for row in rows[start : start + BATCH]]
+        written = select(func.count()).where(Contact.id.in_(chunk), Contact.updated_at == now)
+        fresh += len(chunk) - int(session.connection().scalar(written) or 0)
+    for start in range(0, len(rows), BATCH):
+        session.execute(update(Contact), rows[start : start + BATCH])
+    return fresh
+
+
 def recompute(
-    session: Session, *, now: datetime | None = None, ids: Sequence[uuid.UUID] | None = None, scan: bool = True
+    session: Session,
+    *,
+    now: datetime | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
+    scan: bool = True,
+    bulk: bool = True,
 ) -> RecomputeReport:
-    """Recompute every contact (or those in `ids`); scan new inbound messages for fit signals first."""
+    """Recompute every contact (or those in `ids`); scan new inbound messages for fit signals first.
+
+    For every contact (`ids` None) with `bulk`, the ordinary contacts are written by one UPDATE in the
+    database (see bulk.py) and only the others go through the Python rules; `bulk=False` sends every contact
+    through Python (the reference the tests hold the SQL to).
+    """
     now = now or utcnow()
     added = detect_fit_signals(session) if scan else 0
-    states = gather(session, now=now, ids=ids)
-    summaries = fit_summaries(session, ids=ids)
+    written = 0
+    if ids is None and bulk:
+        session.flush()
+        conn = session.connection()
+        written = score_ordinary(conn, now=now)
+        session.expire_all()  # rows changed underneath any loaded Contact objects
+        contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
+        special = list(conn.execute(special_ids_stmt()).scalars())
+        mark = _matches_fingerprint(session)
+        synced = session.get(FitSignalScan, SUMMARIES)
+        stale = synced is None or synced.fingerprint != mark
+        summaries = fit_summaries(session) if stale else {}
+        if stale:  # matches changed since every contact's summary was last written: bring them all up to date
+            written += _sync_fit_summaries(session, summaries, skip=set(special), now=now)
+            session.merge(FitSignalScan(name=SUMMARIES, fingerprint=mark))
+        states: list[ContactState] = []
+        for start in range(0, len(special), BATCH):
+            chunk = special[start : start + BATCH]
+            states += gather(session, now=now, ids=chunk)
+            if not stale:
+                summaries.update(fit_summaries(session, ids=chunk))
+    else:
+        states = gather(session, now=now, ids=ids)
+        summaries = fit_summaries(session, ids=ids)
+        contacts = len(states)
     updates: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     ready: set[uuid.UUID] = set()
@@ -160,5 +229,5 @@ def recompute(
         session.execute(insert(StageChange), history[start : start + BATCH])
     session.flush()
     return RecomputeReport(
-        contacts=len(states), updated=len(updates), stage_changes=len(history), new_fit_matches=added
+        contacts=contacts, updated=written + len(updates), stage_changes=len(history), new_fit_matches=added
     )

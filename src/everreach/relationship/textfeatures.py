@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, not_, or_
+from sqlalchemy import ColumnElement, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Float, Integer
 
 from everreach.relationship.scoring import MessageFacts
-from everreach.relationship.touch import EDGE_CHARS, is_meaningful, strip_chars
+from everreach.relationship.touch import EDGE_CHARS, is_meaningful, one_word_sql, strip_chars, strpos_
 
 RESONANCE_WINDOW = timedelta(days=90)
 CADENCE_WINDOW = timedelta(days=60)
@@ -152,8 +152,7 @@ def _floor_sqlite(element: floor_int, compiler: Any, **kw: Any) -> str:
 
 def shallow_sql(text: ColumnElement[str]) -> ColumnElement[bool]:
     """SQL form of :func:`is_shallow`."""
-    stripped = strip_chars(text, EDGE_CHARS)
-    return and_(*(not_(stripped.contains(ws)) for ws in (" ", "\t", "\n", "\r")))
+    return one_word_sql(strip_chars(text, EDGE_CHARS))
 
 
 def padded_sql(text: ColumnElement[str]) -> ColumnElement[str]:
@@ -162,23 +161,6 @@ def padded_sql(text: ColumnElement[str]) -> ColumnElement[str]:
     for ch in PUNCTUATION:
         expr = func.replace(expr, ch, " ")
     return literal(" ") + expr + literal(" ")
-
-
-class strpos_(GenericFunction[int]):
-    """Position of a substring (instr on SQLite, strpos on PostgreSQL); 0 when absent."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(strpos_, "postgresql")
-def _strpos_pg(element: strpos_, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(strpos_)
-def _strpos_sqlite(element: strpos_, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
 
 
 def any_marker(p: ColumnElement[str], markers: tuple[str, ...]) -> ColumnElement[bool]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_
+from sqlalchemy import ColumnElement, and_, false, func, literal, not_, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
-from sqlalchemy.types import Text
+from sqlalchemy.types import Integer, Text
 
 EDGE_CHARS = " \t\r\n.!?,~"
 FILLERS = frozenset(
@@ -58,16 +58,36 @@ def _strip_chars_default(element: strip_chars, compiler: Any, **kw: Any) -> str:
     return f"trim({compiler.process(element.clauses, **kw)})"
 
 
+class strpos_(GenericFunction[int]):
+    """Position of a substring (instr on SQLite, strpos on PostgreSQL); 0 when absent."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(strpos_, "postgresql")
+def _strpos_pg(element: strpos_, compiler: Any, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(strpos_)
+def _strpos_sqlite(element: strpos_, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+def one_word_sql(stripped: ColumnElement[str]) -> ColumnElement[bool]:
+    """No space, tab or line break in the (already edge-stripped) text."""
+    return and_(*(strpos_(stripped, literal(ws)) == 0 for ws in (" ", "\t", "\n", "\r")))
+
+
 def filler_sql(text_column: ColumnElement[str]) -> ColumnElement[bool]:
-    """The SQL form of :func:`is_filler` for set-based queries (same result on SQLite and PostgreSQL)."""
+    """The SQL form of :func:`is_filler` for set-based queries (same result on SQLite and PostgreSQL).
+
+    The short-or-stock test comes first: it is false for almost every real message, and both engines then
+    skip the whitespace tests.
+    """
     stripped = strip_chars(text_column, EDGE_CHARS)
-    one_word = and_(
-        not_(stripped.contains(" ")),
-        not_(stripped.contains("\t")),
-        not_(stripped.contains("\n")),
-        not_(stripped.contains("\r")),
-    )
-    return and_(one_word, or_(func.length(stripped) <= 2, func.lower(stripped).in_(sorted(FILLERS))))
+    return and_(or_(func.length(stripped) <= 2, func.lower(stripped).in_(sorted(FILLERS))), one_word_sql(stripped))
 
 
 def meaningful_sql(

@@ -1,0 +1,207 @@
+"""Score the ordinary contacts inside the database: one UPDATE for every contact with nothing recorded.
+
+Most contacts of a DM inbox have nothing recorded beyond their messages: an empty context card, value log and
+trust signals, no relationship events or stage history, and no stage past first_touch.
+For them DESIGN.md §3 reduces to constants and two message-derived components: need clarity 0, value
+delivered 0, reliability 10 (no promises), consent 0, the stage stays first_touch (its first step needs a
+context card), and the score is round(5 x (0.20 recency + 0.20 resonance + 0.15 x 10)) = recency + resonance + 8.
+
+So a full recompute writes them with one ``UPDATE ... FROM`` over the two message aggregates of `facts.py` and
+sends only the other contacts through the Python rules. Their fit-signal summaries (the one thing fit matches
+change for them: the fit_repeats stage is five steps away) are brought up to date by `recompute.py`.
+The SQL reproduces the Python values exactly:
+
+- recency is a CASE over 20 cut-off instants, each found by bisecting :func:`scoring.recency_value` itself
+  (the latest touch that still earns k points), so no float formula is evaluated twice in two languages;
+- resonance adds the same six float terms in the same order as :func:`scoring.resonance_value` (double
+  precision on both engines) and rounds half up;
+- a row is written only when one of its stored values differs, as the Python path does.
+
+A test holds both paths equal on SQLite and PostgreSQL for random contacts (tests/relationship/test_bulk.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from typing import cast as typed
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql.expression import Executable
+
+from everreach.db.models import (
+    Contact,
+    Message,
+    RelationshipEvent,
+    StageChange,
+)
+from everreach.relationship import scoring
+from everreach.relationship.facts import CONTEXT_FIELDS, recent_params, recent_stmt, totals_stmt
+from everreach.relationship.textfeatures import floor_int
+
+#: What an ordinary contact's recorded components are (no context, value, promises, consent or trust).
+FIXED = {"need_clarity": 0, "value_delivered": 0, "reliability": 10, "consent_level": 0}
+RECENCY_POINTS = range(20, 0, -1)
+CONTACTS = typed(Table, Contact.__table__)
+_TIME = Contact.last_meaningful_touch.type
+_SEARCH_DAYS = 400  # recency_value is 0 long before this (it reaches 1 point at about 74.5 days)
+
+
+def recency_cutoffs(now: datetime) -> list[datetime]:
+    """For k = 20, 19, ..., 1: the earliest last-touch instant (microsecond precision) worth at least k points.
+
+    recency_value only falls as the touch gets older, so each bound is found by bisection on it.
+    """
+    cutoffs = []
+    for k in RECENCY_POINTS:
+        ok, too_old = 0, _SEARCH_DAYS * 86_400_000_000  # microseconds before `now`
+        while too_old - ok > 1:
+            mid = (ok + too_old) // 2
+            if scoring.recency_value(now - timedelta(microseconds=mid), now=now) >= k:
+                ok = mid
+            else:
+                too_old = mid
+        cutoffs.append(now - timedelta(microseconds=ok))
+    return cutoffs
+
+
+def ordinary_sql() -> ColumnElement[bool]:
+    """The contact has nothing recorded beyond its messages (see the module docstring)."""
+    c = Contact
+
+    def empty_text(column: Any) -> ColumnElement[bool]:
+        return or_(column.is_(None), column == "")
+
+    def empty_list(column: Any) -> ColumnElement[bool]:
+        return or_(column.is_(None), cast(column, Text) == "[]")
+
+    return and_(
+        or_(c.relationship_stage.is_(None), c.relationship_stage == "first_touch"),
+        *(empty_text(getattr(c, name)) for name in CONTEXT_FIELDS),
+        empty_list(c.value_delivered_log),
+        empty_list(c.trust_signals),
+        not_(exists().where(RelationshipEvent.contact_id == c.id)),
+        not_(exists().where(StageChange.contact_id == c.id)),
+    )
+
+
+def _least(value: Any, cap: float) -> ColumnElement[Any]:
+    bound = literal(cap, Float())
+    return case((value < bound, value), else_=bound)
+
+
+def _resonance_sql(deep: Any, chars: Any, questions: Any, selfd: Any, emotion: Any, mine: Any, replied: Any) -> Any:
+    """SQL form of scoring.resonance_value: the same six double-precision terms, summed in the same order."""
+    zero = literal(0.0, Float())
+    reply_rate = case(
+        (mine > 0, literal(4.0, Float()) * replied / mine),
+        else_=zero,
+    )
+    total = (
+        _least(deep, 4.0)
+        + _least(chars / literal(100.0, Float()), 4.0)
+        + _least(questions, 3.0)
+        + _least(selfd, 3.0)
+        + _least(emotion, 2.0)
+        + reply_rate
+    )
+    rounded = floor_int(total + literal(0.5, Float()))
+    return case((rounded > 20, 20), else_=rounded)
+
+
+def _recency_sql(last: Any) -> Any:
+    whens = [(last >= bindparam(f"cut{k}", type_=_TIME), k) for k in RECENCY_POINTS]
+    return case((last.is_(None), 0), *whens, else_=0)
+
+
+def _differs(values: dict[str, Any]) -> ColumnElement[bool]:
+    return or_(*(getattr(Contact, name).is_distinct_from(value) for name, value in values.items()))
+
+
+@lru_cache
+def _update_with_messages() -> Executable:
+    totals = totals_stmt("all").subquery("totals")
+    recent = recent_stmt("all").subquery("recent")
+    t, r = list(totals.c), list(recent.c)
+    agg = (
+        select(
+            t[0].label("cid"),
+            t[1].label("last"),
+            func.coalesce(t[2], 0).label("sent"),
+            func.coalesce(t[3], 0).label("received"),
+            _recency_sql(t[1]).label("rec"),
+            _resonance_sql(*(func.coalesce(col, 0) for col in r[1:8])).label("res"),
+        )
+        .select_from(totals.outerjoin(recent, r[0] == t[0]))
+        .subquery("agg")
+    )
+    new = {
+        "relationship_score": agg.c.rec + agg.c.res + 8,
+        "resonance_score": agg.c.res,
+        "need_clarity_score": FIXED["need_clarity"],
+        "value_delivered_score": FIXED["value_delivered"],
+        "reliability_score": FIXED["reliability"],
+        "consent_level": FIXED["consent_level"],
+        "relationship_stage": "first_touch",
+        "last_meaningful_touch": agg.c.last,
+        "total_messages_sent": agg.c.sent,
+        "total_messages_received": agg.c.received,
+    }
+    return (
+        update(CONTACTS)
+        .where(Contact.id == agg.c.cid, ordinary_sql(), _differs(new))
+        .values(**new, updated_at=bindparam("written_at", type_=_TIME))
+    )
+
+
+@lru_cache
+def _update_without_messages() -> Executable:
+    new = {
+        "relationship_score": 8,
+        "resonance_score": 0,
+        "need_clarity_score": FIXED["need_clarity"],
+        "value_delivered_score": FIXED["value_delivered"],
+        "reliability_score": FIXED["reliability"],
+        "consent_level": FIXED["consent_level"],
+        "relationship_stage": "first_touch",
+        "last_meaningful_touch": None,
+        "total_messages_sent": 0,
+        "total_messages_received": 0,
+    }
+    return (
+        update(CONTACTS)
+        .where(ordinary_sql(), _differs(new), not_(exists().where(Message.contact_id == Contact.id)))
+        .values(**new, updated_at=bindparam("written_at", type_=_TIME))
+    )
+
+
+def score_ordinary(conn: Connection, *, now: datetime) -> int:
+    """Write every ordinary contact's components, score, stage, last touch and totals; return rows written."""
+    params: dict[str, Any] = {**recent_params(now), "written_at": now}
+    params.update({f"cut{k}": at for k, at in zip(RECENCY_POINTS, recency_cutoffs(now), strict=True)})
+    written = conn.execute(_update_with_messages(), params).rowcount
+    written += conn.execute(_update_without_messages(), {"written_at": now}).rowcount
+    return int(written)
+
+
+def special_ids_stmt() -> Executable:
+    """The contacts that are not ordinary: they go through the Python rules."""
+    return select(Contact.id).where(not_(ordinary_sql()))
