@@ -210,6 +210,11 @@ def _fill_extension_tables(conn: Connection, contact_ids: list[uuid.UUID], messa
             for i, m in enumerate(messages[:5])
         ],
     )
+    if "offer_ready_contacts" in tables:
+        conn.execute(
+            insert(tables["offer_ready_contacts"]),
+            [{"contact_id": contact_ids[1], "marked_at": datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)}],
+        )
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
