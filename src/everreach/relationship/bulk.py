@@ -43,6 +43,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.sql.expression import Executable
@@ -139,7 +140,7 @@ def _differs(values: dict[str, Any]) -> ColumnElement[bool]:
 @lru_cache
 def _update_with_messages() -> Executable:
     totals = totals_stmt("all").subquery("totals")
-    recent = recent_stmt("all").subquery("recent")
+    recent = recent_stmt("all", cadence=False).subquery("recent")
     t, r = list(totals.c), list(recent.c)
     agg = (
         select(
@@ -193,12 +194,23 @@ def _update_without_messages() -> Executable:
     )
 
 
+#: PostgreSQL's sort and hash memory for the bulk statements only (the 4 MB default spills the per-contact
+#: aggregate of a million messages to disk and steers the planner to random index reads; this halves the time).
+BULK_WORK_MEM = "128MB"
+
+
 def score_ordinary(conn: Connection, *, now: datetime) -> int:
     """Write every ordinary contact's components, score, stage, last touch and totals; return rows written."""
     params: dict[str, Any] = {**recent_params(now), "written_at": now}
     params.update({f"cut{k}": at for k, at in zip(RECENCY_POINTS, recency_cutoffs(now), strict=True)})
+    pg = conn.dialect.name == "postgresql"
+    if pg:  # transaction-local, and put back below, so the caller's later statements keep the server's setting
+        before = conn.scalar(text("SELECT current_setting('work_mem')"))
+        conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": BULK_WORK_MEM})
     written = conn.execute(_update_with_messages(), params).rowcount
     written += conn.execute(_update_without_messages(), {"written_at": now}).rowcount
+    if pg:
+        conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": before})
     return int(written)
 
 

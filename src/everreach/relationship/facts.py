@@ -207,7 +207,8 @@ def recent_params(now: datetime) -> dict[str, Any]:
 
 
 @lru_cache
-def recent_stmt(mode: str) -> Select[Any]:
+def recent_stmt(mode: str, cadence: bool = True) -> Select[Any]:
+    """The 90-day aggregate; without `cadence`, only the resonance columns (no per-group DISTINCT to sort)."""
     t = epoch_seconds(Message.sent_at)
     txt = Message.__table__.c.message_text
     next_in = func.min(case((Message.is_outbound == false(), t), else_=None)).over(
@@ -248,11 +249,14 @@ def recent_stmt(mode: str) -> Select[Any]:
         count_if(any_marker(r.c.p, EMOTION_STEMS)),
         count_if(mine),
         count_if(and_(mine, r.c.next_in - r.c.t <= literal(REPLY_WINDOW.total_seconds() + 0.001))),
-        func.count(distinct(case((cad, floor_int((now_s - r.c.t) / 604800.0)), else_=None))),
-        func.max(case((and_(cad, r.c.out == false()), 1), else_=0)),
-        func.max(case((and_(cad, r.c.out == true()), 1), else_=0)),
-    ).group_by(r.c.cid)
-    return stmt
+    )
+    if cadence:
+        stmt = stmt.add_columns(
+            func.count(distinct(case((cad, floor_int((now_s - r.c.t) / 604800.0)), else_=None))),
+            func.max(case((and_(cad, r.c.out == false()), 1), else_=0)),
+            func.max(case((and_(cad, r.c.out == true()), 1), else_=0)),
+        )
+    return stmt.group_by(r.c.cid)
 
 
 def event_counts(

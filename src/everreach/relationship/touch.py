@@ -87,7 +87,9 @@ def filler_sql(text_column: ColumnElement[str]) -> ColumnElement[bool]:
     skip the whitespace tests.
     """
     stripped = strip_chars(text_column, EDGE_CHARS)
-    return and_(or_(func.length(stripped) <= 2, func.lower(stripped).in_(sorted(FILLERS))), one_word_sql(stripped))
+    size = func.length(stripped)
+    stock = and_(size <= max(map(len, FILLERS)), func.lower(stripped).in_(sorted(FILLERS)))
+    return and_(or_(size <= 2, stock), one_word_sql(stripped))
 
 
 def meaningful_sql(
