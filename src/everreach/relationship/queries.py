@@ -11,9 +11,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, false, func, literal, or_, select, text, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from everreach.db.models import (
@@ -52,10 +68,14 @@ SORTS = ("score", "username", "recent", "stale")
 TEMPLATE_COOLDOWN = timedelta(days=30)
 
 
-def health(session: Session, *, username: str, now: datetime | None = None) -> Health:
-    """Score, stage, lane, the six components with reasons and days since the last meaningful touch, at `now`."""
+def health(session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None) -> Health:
+    """Score, stage, lane, the six components with reasons and days since the last meaningful touch, at `now`.
+
+    `contact`: the contact already loaded by the caller (saves looking it up again).
+    """
     now = now or utcnow()
-    contact = get_contact(session, username=username)
+    if contact is None or contact.instagram_username != username:
+        contact = get_contact(session, username=username)
     state = gather(session, now=now, ids=[contact.id])[0]
     comps = scoring.components(state.facts, now=now)
     decision = stages.lane_for(state.stage, state.facts, comps)
@@ -150,7 +170,11 @@ def has_tag_sql(session: Session, tag: str) -> ColumnElement[bool]:
 
 def not_spam_sql(session: Session) -> ColumnElement[bool]:
     """The contact is not flagged as spam (no 'spam' tag)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _not_spam(session.get_bind().dialect.name)
+
+
+def _not_spam(dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
         return text("NOT (coalesce(instagram_contacts.tags, '{}') @> ARRAY['spam'])")  # type: ignore[return-value]
     # A LIKE on the JSON text first: cheap, and only the rare rows it lets through pay for json_each.
     return text(  # type: ignore[return-value]
@@ -205,28 +229,50 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
     """This week's buckets: micro-wins (>= 60, 10), curiosity (40-59, 10), rewarm (< 40, 5), offers (5).
 
     Spam and contacts touched in the last 3 days are left out; a contact in offers is not repeated elsewhere.
-    All buckets come back from one statement (a UNION ALL of one short index walk per bucket).
+    Two statements, each built once per engine: the offer-ready marks (a small table), then every bucket at
+    once (a UNION ALL of one short index walk per bucket, the marked contacts looked up by id).
     """
     now = now or utcnow()
-    ready = offer_ready_ids(session)
-    base = select(Contact.instagram_username).where(
-        not_spam_sql(session),
-        or_(Contact.last_meaningful_touch.is_(None), Contact.last_meaningful_touch < now - timedelta(days=3)),
-    )
-    parts = []
-    if ready:
-        parts.append(("offers", _top_by_score(base.where(Contact.id.in_(ready)), 5)))
-    others = base.where(Contact.id.not_in(ready)) if ready else base
-    parts += [(name, _top_by_score(others, n, low=low, high=high)) for name, n, low, high in TASK_BUCKETS]
-    branches = []
-    for i, (name, stmt) in enumerate(parts):
-        sub = stmt.add_columns(Contact.relationship_score.label("s"), Contact.id.label("i")).subquery(f"b{i}")
-        branches.append(select(literal(name).label("bucket"), sub.c.instagram_username, sub.c.s, sub.c.i))
+    marked = list(session.scalars(select(OfferReadyContact.contact_id)))
+    stmt = _tasks_stmt(session.get_bind().dialect.name, bool(marked))
+    params: dict[str, Any] = {"touched_before": now - timedelta(days=3)}
+    if marked:
+        params["marked"] = marked
     rows: dict[str, list[tuple[int, uuid.UUID, str]]] = {"offers": [], **{name: [] for name, *_ in TASK_BUCKETS}}
-    for name, username, score, cid in session.execute(union_all(*branches)):
+    for name, username, score, cid in session.execute(stmt, params):
         rows[name].append((-score, cid, username))
     # SQL promises no row order out of a UNION ALL: each bucket is put in (score, id) order again here.
     return WeeklyTasks(**{name: [u for *_, u in sorted(found)] for name, found in rows.items()})
+
+
+@lru_cache
+def _tasks_stmt(dialect: str, with_offers: bool) -> Any:
+    base = select(Contact.instagram_username).where(
+        _not_spam(dialect),
+        or_(
+            Contact.last_meaningful_touch.is_(None),
+            Contact.last_meaningful_touch < bindparam("touched_before", type_=Contact.last_meaningful_touch.type),
+        ),
+    )
+    score = Contact.relationship_score
+    parts = []
+    others = base
+    if with_offers:
+        # Marked by the last recompute, and still in an offer stage with consent (a stage set by hand since
+        # drops out). `|| ''` keeps both planners off the stage index: the few marked ids drive the lookup.
+        ready = and_(
+            Contact.id.in_(bindparam("marked", expanding=True)),
+            (Contact.relationship_stage + "").in_(stages.OFFER_STAGES),
+            Contact.consent_level > 0,
+        )
+        parts.append(("offers", base.where(ready).order_by(score.desc(), Contact.id).limit(5)))
+        others = base.where(not_(ready))
+    parts += [(name, _top_by_score(others, n, low=low, high=high)) for name, n, low, high in TASK_BUCKETS]
+    branches = []
+    for i, (name, stmt) in enumerate(parts):
+        sub = stmt.add_columns(score.label("s"), Contact.id.label("i")).subquery(f"b{i}")
+        branches.append(select(literal(name).label("bucket"), sub.c.instagram_username, sub.c.s, sub.c.i))
+    return union_all(*branches)
 
 
 def search_messages(session: Session, *, query: str, limit: int = 20) -> list[SearchHit]:

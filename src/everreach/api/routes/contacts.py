@@ -104,7 +104,7 @@ def get_contact(session: DbSession, username: Username) -> ContactDetail:
     """One contact with health, context card, value log and trust signals."""
     contact = service.get_contact(session, username=username)
     return ContactDetail(
-        health=queries.health(session, username=contact.instagram_username),
+        health=queries.health(session, username=contact.instagram_username, contact=contact),
         context=ContextCard.model_validate(contact, from_attributes=True),
         value_log=list(contact.value_delivered_log or []),
         trust_signals=list(contact.trust_signals or []),
