@@ -24,7 +24,11 @@ from everreach.webhooks.router import router as webhook_router
 
 def open_database(settings: Settings) -> Engine:
     """An engine on the configured database, at the current migration (SQLite is migrated on first use)."""
-    engine = make_engine(settings.resolved_database_url())
+    url = settings.resolved_database_url()
+    # A server keeps its PostgreSQL connections: one per worker thread that may hold a session at once, so a
+    # burst of requests never waits for a new server process to be forked (the 5-connection default does).
+    pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+    engine = make_engine(url, **pool)
     try:
         if engine.dialect.name == "sqlite":
             migrate.upgrade(engine)
