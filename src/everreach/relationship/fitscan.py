@@ -18,13 +18,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, false, func, insert, literal, literal_column, select, true
+from sqlalchemy import delete, false, func, insert, literal, literal_column, select, text, true
 from sqlalchemy.orm import Session
 
 from everreach.db.models import FitSignal, FitSignalMatch, FitSignalPhrase, FitSignalScan, Message
 from everreach.relationship.fitmatch import Matcher
 
 SCAN_NAME = "inbound"
+ANALYZE_AFTER = 5000  # new matches in one scan that refresh PostgreSQL's statistics of the table
 ROWID_NAME = "inbound.rowid"
 OVERLAP = timedelta(minutes=5)
 BATCH = 5000
@@ -100,11 +101,11 @@ def detect_fit_signals(session: Session, *, rescan: bool = False) -> int:
     newest = state.scanned_through if state is not None and not full else None
     top = after_rowid or 0
     pending: list[dict[str, Any]] = []
-    for mid, cid, text, sent_at, created_at, rid in session.execute(stmt.execution_options(yield_per=BATCH)):
+    for mid, cid, body, sent_at, created_at, rid in session.execute(stmt.execution_options(yield_per=BATCH)):
         if created_at is not None and (newest is None or created_at > newest):
             newest = created_at
         top = max(top, int(rid))
-        for m in matcher.match(text):
+        for m in matcher.match(body):
             sid = uuid.UUID(m.signal)
             if (sid, mid) in existing:
                 continue
@@ -121,6 +122,10 @@ def detect_fit_signals(session: Session, *, rescan: bool = False) -> int:
             )
     for start in range(0, len(pending), BATCH):
         session.execute(insert(FitSignalMatch), pending[start : start + BATCH])
+    if not sqlite and len(pending) >= ANALYZE_AFTER:
+        # Fresh statistics now, not at autovacuum's next visit: with none, PostgreSQL guesses hundreds of matches
+        # per contact and reads a contact's matches through the signal index (8 ms instead of 0.5 for health).
+        session.execute(text("ANALYZE fit_signal_matches"))
     if sqlite:
         # Outbound rows are skipped by the query, so the marker is the table's largest rowid, not the last read.
         top = max(
