@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from everreach.db.engine import make_engine
-from everreach.db.migrate import head_revision, upgrade
+from everreach.db.migrate import HEAD_REVISION, head_revision, upgrade
 from everreach.db.models import Base
 
 # Objects the models do not describe on purpose: the search index lives only in migrations.
@@ -110,3 +110,7 @@ def test_errors_through_the_cli_runner(cli_runner_pg) -> None:  # type: ignore[n
     unreachable = cli_runner_pg("postgresql://postgres@127.0.0.1:1/nothing", "status")
     assert unreachable.exit_code == 1
     assert unreachable.stderr.startswith("error: cannot open database")
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    assert head_revision() == HEAD_REVISION

@@ -10,7 +10,6 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Literal
 
-from alembic.script import ScriptDirectory
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -143,6 +142,8 @@ def _copy_rows(src: Connection, loader: Loader) -> None:
 
 def _check_revision(path: Path, revision: str | None) -> None:
     head = migrate.head_revision()
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(migrate.alembic_config())
     known = {rev.revision for rev in script.walk_revisions()}
     if revision is None or revision not in known:
