@@ -235,3 +235,12 @@ def test_fit_signal_summary_and_matches(session: Session) -> None:
         ("network_messy", "My DMs are a mess", "my dms are a mess lol")
     ]
     assert session.scalar(select(StageChange.id).limit(1)) is None
+
+
+def test_health_shows_the_stage_its_fresh_score_earns(session: Session) -> None:
+    c = contact(session, username="mia", what_theyre_building="a podcast", current_friction="no guests")
+    assert c.relationship_stage == "first_touch"  # filled in without a recompute (an import, another tool)
+    assert queries.health(session, username="mia", now=NOW).stage == "context_captured"
+    service.recompute_contact(session, contact_id=c.id, now=NOW)
+    session.refresh(c)
+    assert c.relationship_stage == "context_captured"

@@ -78,13 +78,16 @@ def health(session: Session, *, username: str, now: datetime | None = None, cont
         contact = get_contact(session, username=username)
     state = gather(session, now=now, ids=[contact.id])[0]
     comps = scoring.components(state.facts, now=now)
-    decision = stages.lane_for(state.stage, state.facts, comps)
+    # The stage the same facts earn, as recompute would store it (the stored one may predate new messages).
+    steps = [] if state.pinned else stages.advance(state.stage, state.facts, comps)
+    stage = steps[-1][0] if steps else state.stage or "first_touch"
+    decision = stages.lane_for(stage, state.facts, comps)
     last = state.facts.messages.last_meaningful_touch
     return Health(
         username=state.username,
         display_name=state.display_name,
         score=comps.score,
-        stage=state.stage or "first_touch",
+        stage=stage,
         lane=decision.lane,
         lane_reason=decision.reason,
         components=ComponentValues(**comps.values()),
