@@ -141,15 +141,10 @@ def _copy_rows(src: Connection, loader: Loader) -> None:
 
 
 def _check_revision(path: Path, revision: str | None) -> None:
-    head = migrate.head_revision()
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(migrate.alembic_config())
-    known = {rev.revision for rev in script.walk_revisions()}
-    if revision is None or revision not in known:
+    if revision is None or revision not in migrate.known_revisions():
         raise BackupError(
             f"{path}: made by a newer or unknown EverReach (migration {revision!r}, this one knows up to "
-            f"{head}); upgrade EverReach to restore it"
+            f"{migrate.HEAD_REVISION}); upgrade EverReach to restore it"
         )
 
 

@@ -63,17 +63,20 @@ def current_revision(connection: Connection) -> str | None:
     return str(revision) if revision is not None else None
 
 
+def known_revisions() -> set[str]:
+    """Every migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def _check_known(revision: str | None) -> None:
     if revision is None or revision == HEAD_REVISION:
         return
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(alembic_config())
-    known = {rev.revision for rev in script.walk_revisions()}
-    if revision not in known:
+    if revision not in known_revisions():
         raise DatabaseError(
             f"the database is at migration {revision}, newer than this EverReach knows "
-            f"(latest {head_revision()}); upgrade EverReach before using this database"
+            f"(latest {HEAD_REVISION}); upgrade EverReach before using this database"
         )
 
 
@@ -127,10 +130,9 @@ def require_current(connection: Connection) -> None:
     if revision == HEAD_REVISION:
         return
     _check_known(revision)
-    if revision != HEAD_REVISION:
-        raise DatabaseError(
-            f"the database is at migration {revision or 'none'}, not {HEAD_REVISION}: run `everreach db upgrade` first"
-        )
+    raise DatabaseError(
+        f"the database is at migration {revision or 'none'}, not {HEAD_REVISION}: run `everreach db upgrade` first"
+    )
 
 
 def first_line(exc: BaseException) -> str:

@@ -137,6 +137,22 @@ def _differs(values: dict[str, Any]) -> ColumnElement[bool]:
     return or_(*(getattr(Contact, name).is_distinct_from(value) for name, value in values.items()))
 
 
+def _ordinary_row(*, score: Any, resonance: Any, last: Any, sent: Any, received: Any) -> dict[str, Any]:
+    """The stored columns of an ordinary contact: the fixed components and stage, and what its messages give."""
+    return {
+        "relationship_score": score,
+        "resonance_score": resonance,
+        "need_clarity_score": FIXED["need_clarity"],
+        "value_delivered_score": FIXED["value_delivered"],
+        "reliability_score": FIXED["reliability"],
+        "consent_level": FIXED["consent_level"],
+        "relationship_stage": "first_touch",
+        "last_meaningful_touch": last,
+        "total_messages_sent": sent,
+        "total_messages_received": received,
+    }
+
+
 @lru_cache
 def _update_with_messages() -> Executable:
     totals = totals_stmt("all").subquery("totals")
@@ -154,18 +170,9 @@ def _update_with_messages() -> Executable:
         .select_from(totals.outerjoin(recent, r[0] == t[0]))
         .subquery("agg")
     )
-    new = {
-        "relationship_score": agg.c.rec + agg.c.res + 8,
-        "resonance_score": agg.c.res,
-        "need_clarity_score": FIXED["need_clarity"],
-        "value_delivered_score": FIXED["value_delivered"],
-        "reliability_score": FIXED["reliability"],
-        "consent_level": FIXED["consent_level"],
-        "relationship_stage": "first_touch",
-        "last_meaningful_touch": agg.c.last,
-        "total_messages_sent": agg.c.sent,
-        "total_messages_received": agg.c.received,
-    }
+    new = _ordinary_row(
+        score=agg.c.rec + agg.c.res + 8, resonance=agg.c.res, last=agg.c.last, sent=agg.c.sent, received=agg.c.received
+    )
     return (
         update(CONTACTS)
         .where(Contact.id == agg.c.cid, ordinary_sql(), _differs(new))
@@ -175,18 +182,7 @@ def _update_with_messages() -> Executable:
 
 @lru_cache
 def _update_without_messages() -> Executable:
-    new = {
-        "relationship_score": 8,
-        "resonance_score": 0,
-        "need_clarity_score": FIXED["need_clarity"],
-        "value_delivered_score": FIXED["value_delivered"],
-        "reliability_score": FIXED["reliability"],
-        "consent_level": FIXED["consent_level"],
-        "relationship_stage": "first_touch",
-        "last_meaningful_touch": None,
-        "total_messages_sent": 0,
-        "total_messages_received": 0,
-    }
+    new = _ordinary_row(score=8, resonance=0, last=None, sent=0, received=0)
     return (
         update(CONTACTS)
         .where(ordinary_sql(), _differs(new), not_(exists().where(Message.contact_id == Contact.id)))

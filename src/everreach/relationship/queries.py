@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     bindparam,
     case,
     distinct,
@@ -144,7 +143,8 @@ def offer_ready_ids(session: Session) -> list[uuid.UUID]:
         select(Contact.id)
         .where(
             Contact.id.in_(marked),
-            Contact.relationship_stage.in_(stages.OFFER_STAGES),
+            # `|| ''` keeps both planners off the stage index: the few marked ids drive the lookup.
+            (Contact.relationship_stage + "").in_(stages.OFFER_STAGES),
             Contact.consent_level > 0,
         )
         .order_by(Contact.id)
@@ -232,15 +232,15 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
     """This week's buckets: micro-wins (>= 60, 10), curiosity (40-59, 10), rewarm (< 40, 5), offers (5).
 
     Spam and contacts touched in the last 3 days are left out; a contact in offers is not repeated elsewhere.
-    Two statements, each built once per engine: the offer-ready marks (a small table), then every bucket at
-    once (a UNION ALL of one short index walk per bucket, the marked contacts looked up by id).
+    After the offer-ready ids (a small table), every bucket comes from one statement built once per engine: a
+    UNION ALL of one short index walk per bucket, the offer-ready contacts looked up by id.
     """
     now = now or utcnow()
-    marked = list(session.scalars(select(OfferReadyContact.contact_id)))
-    stmt = _tasks_stmt(session.get_bind().dialect.name, bool(marked))
+    ready = offer_ready_ids(session)
+    stmt = _tasks_stmt(session.get_bind().dialect.name, bool(ready))
     params: dict[str, Any] = {"touched_before": now - timedelta(days=3)}
-    if marked:
-        params["marked"] = marked
+    if ready:
+        params["ready"] = ready
     rows: dict[str, list[tuple[int, uuid.UUID, str]]] = {"offers": [], **{name: [] for name, *_ in TASK_BUCKETS}}
     for name, username, score, cid in session.execute(stmt, params):
         rows[name].append((-score, cid, username))
@@ -260,14 +260,8 @@ def _tasks_stmt(dialect: str, with_offers: bool) -> Any:
     score = Contact.relationship_score
     parts = []
     others = base
-    if with_offers:
-        # Marked by the last recompute, and still in an offer stage with consent (a stage set by hand since
-        # drops out). `|| ''` keeps both planners off the stage index: the few marked ids drive the lookup.
-        ready = and_(
-            Contact.id.in_(bindparam("marked", expanding=True)),
-            (Contact.relationship_stage + "").in_(stages.OFFER_STAGES),
-            Contact.consent_level > 0,
-        )
+    if with_offers:  # the offer-ready ids, looked up by primary key
+        ready = Contact.id.in_(bindparam("ready", expanding=True))
         parts.append(("offers", base.where(ready).order_by(score.desc(), Contact.id).limit(5)))
         others = base.where(not_(ready))
     parts += [(name, _top_by_score(others, n, low=low, high=high)) for name, n, low, high in TASK_BUCKETS]

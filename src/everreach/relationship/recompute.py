@@ -163,11 +163,11 @@ def _sync_fit_summaries(
     ]
     fresh = 0
     for start in range(0, len(rows), BATCH):
-        chunk = [row["id"] for row in rows[start : start + BATCH]]
-        written = select(func.count()).where(Contact.id.in_(chunk), Contact.updated_at == now)
-        fresh += len(chunk) - int(session.connection().scalar(written) or 0)
-    for start in range(0, len(rows), BATCH):
-        session.execute(update(Contact), rows[start : start + BATCH])
+        chunk = rows[start : start + BATCH]
+        ids = [row["id"] for row in chunk]
+        written = select(func.count()).where(Contact.id.in_(ids), Contact.updated_at == now)
+        fresh += len(ids) - int(session.connection().scalar(written) or 0)
+        session.execute(update(Contact), chunk)
     return fresh
 
 
