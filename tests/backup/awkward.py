@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, null, select
 
 from everreach.backup.codec import kind_of
+from everreach.backup.tables import backup_tables
 from everreach.db.models import Base
 
 WEIRD_TEXT = [
@@ -218,10 +219,13 @@ def _fill_extension_tables(conn: Connection, contact_ids: list[uuid.UUID], messa
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table as Python values, plus an is-SQL-NULL flag per JSON column, sorted."""
+    """Every row of every backed-up table as Python values, plus an is-SQL-NULL flag per JSON column, sorted.
+
+    The tables the database derives itself (tables.DERIVED) are left out: restores fill them again.
+    """
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
+        for table in backup_tables():
             flags = [c.is_(None) for c in table.c if kind_of(c) == "json"]
             rows = [tuple(r) for r in conn.execute(select(*table.c, *flags))]
             out[table.name] = sorted(rows, key=repr)

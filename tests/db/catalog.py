@@ -8,7 +8,8 @@ from sqlalchemy import Connection, text
 
 
 def describe(conn: Connection, tables: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Columns, constraints and indexes of the public schema's tables (all, or the ones named)."""
+    """Columns, constraints, indexes and triggers of the public schema's tables (all, or the ones named; for all,
+    the PL/pgSQL functions as well)."""
     names = tables or tuple(
         r[0]
         for r in conn.execute(
@@ -41,9 +42,25 @@ def describe(conn: Connection, tables: tuple[str, ...] | None = None) -> dict[st
             ),
             {"t": table},
         ).all()
+        triggers = conn.execute(
+            text(
+                "SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                "WHERE t.tgrelid = CAST(:t AS regclass) AND NOT t.tgisinternal ORDER BY 1"
+            ),
+            {"t": f"public.{table}"},
+        ).all()
         shape[table] = {
             "columns": [tuple(c) for c in columns],
             "constraints": [tuple(c) for c in constraints],
             "indexes": [tuple(i) for i in indexes],
+            "triggers": [tuple(t) for t in triggers],
         }
+    if tables is None:  # the trigger functions too (PL/pgSQL ones: pg_trgm's C functions are the extension's)
+        functions = conn.execute(
+            text(
+                "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                "WHERE p.pronamespace = CAST('public' AS regnamespace) AND l.lanname = 'plpgsql' ORDER BY 1"
+            )
+        ).all()
+        shape["(functions)"] = [tuple(f) for f in functions]
     return shape

@@ -123,4 +123,6 @@ def test_adopts_a_database_built_from_the_seed_sql_without_losing_rows(cli_runne
             assert conn.scalar(text("SELECT count(*) FROM fit_signals")) == 13
             hits = conn.scalar(text("SELECT count(*) FROM instagram_messages WHERE message_text ILIKE '%there%'"))
             assert hits == 1
+            ranked = conn.execute(text("SELECT minus_score, is_spam FROM contact_ranks")).all()
+            assert [tuple(r) for r in ranked] == [(-72, False)]  # the adopted contacts are ranked
         eng.dispose()

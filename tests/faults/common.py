@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, and_, func, select, text
 
 from everreach.backup.tables import clear_tables, row_counts
-from everreach.db.models import Base
+from everreach.db.models import Base, Contact, ContactRank
 
 _FORK = multiprocessing.get_context("fork")
 
@@ -64,3 +64,7 @@ def assert_consistent(engine: Engine) -> None:
                     .where(and_(fk.parent.is_not(None), fk.column.is_(None)))
                 ).scalar_one()
                 assert orphans == 0, f"{table.name}.{fk.parent.name}: {orphans} rows point nowhere"
+        # contact_ranks is the exact image of the contact rows (its triggers commit or die with them).
+        contacts = conn.execute(select(Contact.relationship_score, Contact.id, Contact.last_meaningful_touch)).all()
+        ranks = conn.execute(select(ContactRank.minus_score, ContactRank.contact_id, ContactRank.last_meaningful_touch))
+        assert sorted(tuple(r) for r in ranks) == sorted((1 if s is None else -s, i, t) for s, i, t in contacts)

@@ -23,9 +23,15 @@ class LoadError(BackupError):
     """A row could not be restored; the message says where and why."""
 
 
+#: Tables the database derives itself (triggers fill contact_ranks from instagram_contacts): never written
+#: to a backup, and filled again as the contacts are restored.
+DERIVED = frozenset({"contact_ranks"})
+
+
 def backup_tables() -> list[Table]:
-    """Every EverReach table, parents before children (the order rows are written and restored)."""
-    return list(Base.metadata.sorted_tables)
+    """Every EverReach table but the derived ones, parents before children (the order rows are written and
+    restored)."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED]
 
 
 def table_by_name(name: str) -> Table:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
     Uuid,
@@ -391,6 +392,28 @@ class OfferReadyContact(Base):
         Uuid(), ForeignKey("instagram_contacts.id", ondelete="CASCADE"), primary_key=True
     )
     marked_at: Mapped[datetime] = _now(nullable=False)
+
+
+class ContactRank(Base):
+    """contact_ranks: every contact in the order the weekly tasks and attention walk (score high to low, ties by
+    id), with the two things they filter on, so a walk reads this one compact tree and never the contact rows.
+
+    `minus_score` is minus relationship_score (1 when it is NULL), so plain ascending key order is best first
+    on both engines. Database triggers on instagram_contacts keep the table in step with every writer;
+    a full recompute pauses them and rebuilds it in one statement (relationship/ranks.py).
+    """
+
+    __tablename__ = "contact_ranks"
+
+    minus_score: Mapped[int] = mapped_column(Integer)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid())
+    last_meaningful_touch: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    is_spam: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("minus_score", "contact_id", postgresql_include=["last_meaningful_touch", "is_spam"]),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class FitSignalScan(Base):

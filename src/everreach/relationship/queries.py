@@ -1,9 +1,9 @@
 """Read-side queries of the relationship engine: health, next best actions, listings, tasks, search.
 
 Health and next best action compute a contact's components fresh at `now` (a few indexed queries for one
-contact); listings, attention and tasks read the stored score and stage that recompute keeps, with the lane
-derived in SQL (offer readiness, which needs the 3:1 rule, is worked out for the few contacts in an offer
-stage only).
+contact); listings read the stored score and stage that recompute keeps, with the lane derived in SQL (offer
+readiness, which needs the 3:1 rule, is kept by recompute in offer_ready_contacts). Attention and the weekly
+tasks walk contact_ranks, the score-ordered copy of the contacts that triggers keep (see ranks.py).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from everreach.db.models import (
     STAGES,
     Contact,
+    ContactRank,
     FitSignal,
     FitSignalMatch,
     Message,
@@ -44,7 +45,8 @@ from everreach.db.models import (
 )
 from everreach.errors import ValidationError
 from everreach.relationship import actions, scoring, stages
-from everreach.relationship.facts import TEMPLATE_USED, gather, unindexed
+from everreach.relationship.facts import TEMPLATE_USED, gather
+from everreach.relationship.ranks import spam_sql
 from everreach.relationship.recompute import utcnow
 from everreach.relationship.schemas import (
     Action,
@@ -171,57 +173,38 @@ def has_tag_sql(session: Session, tag: str) -> ColumnElement[bool]:
     return clause.bindparams(tag_value=tag)  # type: ignore[return-value]
 
 
-def not_spam_sql(session: Session) -> ColumnElement[bool]:
-    """The contact is not flagged as spam (no 'spam' tag)."""
-    return _not_spam(session.get_bind().dialect.name)
+def _ranked(*, low: int | None = None, high: int | None = None) -> Any:
+    """Contacts walked from contact_ranks, best score first (ties by id), with low <= score < high; spam left out.
 
-
-def _not_spam(dialect: str) -> ColumnElement[bool]:
-    if dialect == "postgresql":
-        return text("NOT (coalesce(instagram_contacts.tags, '{}') @> ARRAY['spam'])")  # type: ignore[return-value]
-    # A LIKE on the JSON text first: cheap, and only the rare rows it lets through pay for json_each.
-    return text(  # type: ignore[return-value]
-        "NOT (coalesce(instagram_contacts.tags, '') LIKE '%\"spam\"%' "
-        "AND EXISTS (SELECT 1 FROM json_each(instagram_contacts.tags) WHERE value = 'spam'))"
-    )
-
-
-def _top_by_score(stmt: Any, n: int, *, low: int | None = None, high: int | None = None) -> Any:
-    """`stmt` narrowed to its first `n` rows with low <= score < high, by score (ties by id).
-
-    Ordering by (score, id) cannot come from the score index alone. A scalar subquery walks the index down to
-    the n-th qualifying score (the cut-off), and the outer query reads only the rows at or above it and sorts
-    those. The cut-off must be the one lower bound the planner sees on the score column (given two, SQLite
-    takes the bucket's and reads the whole bucket), so the bucket's own lower bound is hidden from it.
+    The walk stays in contact_ranks' key order and reads its filter columns from the same tree, so it costs
+    the entries it passes, not a contact row each; only the rows it returns are looked up in instagram_contacts.
     """
-    score = Contact.relationship_score
-    where = [*stmt.whereclause.clauses] if stmt.whereclause is not None else []
-    bounds: list[ColumnElement[bool]] = [score.is_not(None)]
-    if low is not None:
-        bounds.append(score >= low)
+    rank = ContactRank
+    bounds = [rank.minus_score <= -(low or 0)]  # minus_score 1 is a contact without a score: never listed
     if high is not None:
-        bounds.append(score < high)
-    cutoff = select(score).where(*where, *bounds).order_by(score.desc()).limit(1).offset(n - 1).scalar_subquery()
-    top: list[ColumnElement[bool]] = [score.is_not(None), score >= func.coalesce(cutoff, -1)]
-    if low is not None:
-        top.append(unindexed(score) >= low)
-    if high is not None:
-        top.append(score < high)
-    return stmt.where(*top).order_by(score.desc(), Contact.id).limit(n)
+        bounds.append(rank.minus_score > -high)
+    return (
+        select(Contact.instagram_username)
+        .select_from(rank)
+        .join(Contact, Contact.id == rank.contact_id)
+        .where(*bounds, rank.is_spam == false())
+        .order_by(rank.minus_score, rank.contact_id)
+    )
 
 
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
     """Contacts with no meaningful touch in 30 days (or never), highest score first; spam left out."""
     now = now or utcnow()
-    stmt = select(
-        Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.last_meaningful_touch
-    ).where(
-        or_(Contact.last_meaningful_touch < now - timedelta(days=30), Contact.last_meaningful_touch.is_(None)),
-        not_spam_sql(session),
+    touch = ContactRank.last_meaningful_touch
+    stmt = (
+        _ranked()
+        .add_columns(Contact.display_name, Contact.relationship_score, Contact.last_meaningful_touch)
+        .where(or_(touch < now - timedelta(days=30), touch.is_(None)))
+        .limit(limit)
     )
     return [
         AttentionRow(username=u, display_name=d, score=s, last_meaningful_touch=t)
-        for u, d, s, t in session.execute(_top_by_score(stmt, limit))
+        for u, d, s, t in session.execute(stmt)
     ]
 
 
@@ -233,7 +216,7 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
 
     Spam and contacts touched in the last 3 days are left out; a contact in offers is not repeated elsewhere.
     After the offer-ready ids (a small table), every bucket comes from one statement built once per engine: a
-    UNION ALL of one short index walk per bucket, the offer-ready contacts looked up by id.
+    UNION ALL of one walk down contact_ranks per bucket, the offer-ready contacts looked up by id.
     """
     now = now or utcnow()
     ready = offer_ready_ids(session)
@@ -250,25 +233,32 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
 
 @lru_cache
 def _tasks_stmt(dialect: str, with_offers: bool) -> Any:
-    base = select(Contact.instagram_username).where(
-        _not_spam(dialect),
-        or_(
-            Contact.last_meaningful_touch.is_(None),
-            Contact.last_meaningful_touch < bindparam("touched_before", type_=Contact.last_meaningful_touch.type),
-        ),
-    )
-    score = Contact.relationship_score
+    before = bindparam("touched_before", type_=Contact.last_meaningful_touch.type)
     parts = []
-    others = base
+    excluded: list[ColumnElement[bool]] = []
     if with_offers:  # the offer-ready ids, looked up by primary key
-        ready = Contact.id.in_(bindparam("ready", expanding=True))
-        parts.append(("offers", base.where(ready).order_by(score.desc(), Contact.id).limit(5)))
-        others = base.where(not_(ready))
-    parts += [(name, _top_by_score(others, n, low=low, high=high)) for name, n, low, high in TASK_BUCKETS]
+        ready: Any = bindparam("ready", expanding=True)
+        offers = (
+            select(Contact.instagram_username)
+            .where(
+                Contact.id.in_(ready),
+                not_(spam_sql(dialect)),
+                or_(Contact.last_meaningful_touch.is_(None), Contact.last_meaningful_touch < before),
+            )
+            .order_by(Contact.relationship_score.desc(), Contact.id)
+            .limit(5)
+        )
+        parts.append(("offers", offers.add_columns(Contact.relationship_score, Contact.id)))
+        excluded.append(ContactRank.contact_id.not_in(ready))
+    touch = ContactRank.last_meaningful_touch
+    for name, n, low, high in TASK_BUCKETS:
+        walk = _ranked(low=low, high=high).where(or_(touch.is_(None), touch < before), *excluded).limit(n)
+        parts.append((name, walk.add_columns(-ContactRank.minus_score, ContactRank.contact_id)))
     branches = []
     for i, (name, stmt) in enumerate(parts):
-        sub = stmt.add_columns(score.label("s"), Contact.id.label("i")).subquery(f"b{i}")
-        branches.append(select(literal(name).label("bucket"), sub.c.instagram_username, sub.c.s, sub.c.i))
+        sub = stmt.subquery(f"b{i}")
+        username, score, cid = sub.c
+        branches.append(select(literal(name).label("bucket"), username, score, cid))
     return union_all(*branches)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Text, cast, delete, distinct, func, insert, select, updat
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, FitSignal, FitSignalMatch, FitSignalScan, OfferReadyContact, StageChange
-from everreach.relationship import scoring, stages
+from everreach.relationship import ranks, scoring, stages
 from everreach.relationship.bulk import score_ordinary, special_ids_stmt
 from everreach.relationship.facts import ContactState, gather
 from everreach.relationship.fitscan import detect_fit_signals
@@ -187,31 +187,51 @@ def recompute(
     """
     now = now or utcnow()
     added = detect_fit_signals(session) if scan else 0
-    written = 0
     if ids is None and bulk:
         session.flush()
-        conn = session.connection()
-        written = score_ordinary(conn, now=now)
-        session.expire_all()  # rows changed underneath any loaded Contact objects
-        contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
-        special = list(conn.execute(special_ids_stmt()).scalars())
-        mark = _matches_fingerprint(session)
-        synced = session.get(FitSignalScan, SUMMARIES)
-        stale = synced is None or synced.fingerprint != mark
-        summaries = fit_summaries(session) if stale else {}
-        if stale:  # matches changed since every contact's summary was last written: bring them all up to date
-            written += _sync_fit_summaries(session, summaries, skip=set(special), now=now)
-            session.merge(FitSignalScan(name=SUMMARIES, fingerprint=mark))
-        states: list[ContactState] = []
-        for start in range(0, len(special), BATCH):
-            chunk = special[start : start + BATCH]
-            states += gather(session, now=now, ids=chunk)
-            if not stale:
-                summaries.update(fit_summaries(session, ids=chunk))
+        # Nearly every score is rewritten: contact_ranks is rebuilt once at the end instead of row by row.
+        with ranks.paused(session.connection()):
+            contacts, written, states, summaries = _gather_all(session, now=now)
+            updated, changes = _apply_rules(session, states, summaries, ids=None, now=now)
     else:
         states = gather(session, now=now, ids=ids)
-        summaries = fit_summaries(session, ids=ids)
-        contacts = len(states)
+        contacts, written = len(states), 0
+        updated, changes = _apply_rules(session, states, fit_summaries(session, ids=ids), ids=ids, now=now)
+    return RecomputeReport(contacts=contacts, updated=written + updated, stage_changes=changes, new_fit_matches=added)
+
+
+def _gather_all(session: Session, *, now: datetime) -> tuple[int, int, list[ContactState], dict[uuid.UUID, list[Any]]]:
+    """Write the ordinary contacts in SQL; return (contacts, rows written, the others' states, fit summaries)."""
+    conn = session.connection()
+    written = score_ordinary(conn, now=now)
+    session.expire_all()  # rows changed underneath any loaded Contact objects
+    contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
+    special = list(conn.execute(special_ids_stmt()).scalars())
+    mark = _matches_fingerprint(session)
+    synced = session.get(FitSignalScan, SUMMARIES)
+    stale = synced is None or synced.fingerprint != mark
+    summaries = fit_summaries(session) if stale else {}
+    if stale:  # matches changed since every contact's summary was last written: bring them all up to date
+        written += _sync_fit_summaries(session, summaries, skip=set(special), now=now)
+        session.merge(FitSignalScan(name=SUMMARIES, fingerprint=mark))
+    states: list[ContactState] = []
+    for start in range(0, len(special), BATCH):
+        chunk = special[start : start + BATCH]
+        states += gather(session, now=now, ids=chunk)
+        if not stale:
+            summaries.update(fit_summaries(session, ids=chunk))
+    return contacts, written, states, summaries
+
+
+def _apply_rules(
+    session: Session,
+    states: list[ContactState],
+    summaries: dict[uuid.UUID, list[Any]],
+    *,
+    ids: Sequence[uuid.UUID] | None,
+    now: datetime,
+) -> tuple[int, int]:
+    """Run the Python rules over `states`, write what changed; return (rows updated, stage changes)."""
     updates: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     ready: set[uuid.UUID] = set()
@@ -228,6 +248,4 @@ def recompute(
     for start in range(0, len(history), BATCH):
         session.execute(insert(StageChange), history[start : start + BATCH])
     session.flush()
-    return RecomputeReport(
-        contacts=contacts, updated=written + len(updates), stage_changes=len(history), new_fit_matches=added
-    )
+    return len(updates), len(history)
