@@ -15,7 +15,7 @@ from everreach.db.migrate import HEAD_REVISION, head_revision, upgrade
 from everreach.db.models import Base
 
 # Objects the models do not describe on purpose: the search index lives only in migrations.
-IGNORED_TABLES = {"alembic_version", "instagram_messages_fts", "contact_ranks_paused"}
+IGNORED_TABLES = {"alembic_version", "instagram_messages_fts"}
 
 
 def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, Message
@@ -15,13 +14,15 @@ from everreach.relationship import scoring, service
 from everreach.relationship.bulk import RECENCY_POINTS, recency_cutoffs
 from everreach.relationship.recompute import recompute
 from everreach.seed.defaults import seed_defaults
-from tests.relationship.factories import NOW, POOL, contact, message, random_history
-
-COLUMNS = (
-    "instagram_username", "relationship_score", "relationship_stage", "resonance_score", "need_clarity_score",
-    "value_delivered_score", "reliability_score", "consent_level", "last_meaningful_touch", "total_messages_sent",
-    "total_messages_received", "fit_signals",
-)  # fmt: skip
+from tests.relationship.factories import (
+    NOW,
+    POOL,
+    contact,
+    forget_scores,
+    message,
+    people_with_histories,
+    stored_rows,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -39,44 +40,18 @@ def test_each_cutoff_is_the_exact_boundary() -> None:
         assert scoring.recency_value(at - timedelta(microseconds=1), now=NOW) < k
 
 
-def _rows(session: Session) -> list[tuple[Any, ...]]:
-    cols = [getattr(Contact, name) for name in COLUMNS]
-    return [tuple(r) for r in session.execute(select(*cols).order_by(Contact.instagram_username))]
-
-
-def _forget(session: Session) -> None:
-    """Stored values as an import leaves them, so the next recompute must write every row."""
-    session.execute(
-        update(Contact).values(
-            relationship_score=50, relationship_stage=None, resonance_score=None, last_meaningful_touch=None,
-            total_messages_sent=None, total_messages_received=None, fit_signals=[],
-        )
-    )  # fmt: skip
-
-
-def _people(session: Session, seed: int, count: int) -> None:
-    seed_defaults(session)
-    for i in range(count):
-        c = contact(session, username=f"p{seed}_{i:02d}")
-        random_history(session, contact=c, seed=seed * 100 + i, count=(seed + i) % 25)
-    contact(session, username=f"p{seed}_silent")  # no messages at all
-    special = contact(session, username=f"p{seed}_known", what_theyre_building="a course")
-    random_history(session, contact=special, seed=seed, count=12)
-    session.flush()
-
-
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(min_value=1, max_value=10_000), days_later=st.floats(min_value=0, max_value=100))
 def test_bulk_path_writes_what_the_python_rules_write(session: Session, seed: int, days_later: float) -> None:
     session.rollback()  # each example starts from an empty database
-    _people(session, seed, 6)
+    people_with_histories(session, seed, 6)
     now = NOW + timedelta(days=days_later)
     bulk = recompute(session, now=now)
-    by_sql = _rows(session)
+    by_sql = stored_rows(session)
     assert recompute(session, now=now, bulk=False).updated == 0  # the Python rules find nothing to change
-    _forget(session)
+    forget_scores(session)
     by_python = recompute(session, now=now, bulk=False)
-    assert _rows(session) == by_sql
+    assert stored_rows(session) == by_sql
     assert recompute(session, now=now).updated == 0  # and the SQL finds nothing to change either
     assert bulk.updated == by_python.updated == bulk.contacts == 8
     session.rollback()
@@ -116,10 +91,10 @@ def test_every_pool_text_scores_alike_both_ways(session: Session) -> None:
         message(session, contact=c, text=text, days_ago=6, out=True)
     session.flush()
     recompute(session, now=NOW)
-    by_sql = _rows(session)
-    _forget(session)
+    by_sql = stored_rows(session)
+    forget_scores(session)
     recompute(session, now=NOW, bulk=False)
-    assert _rows(session) == by_sql
+    assert stored_rows(session) == by_sql
 
 
 def test_summaries_follow_matches_added_and_deleted_between_recomputes(session: Session) -> None:

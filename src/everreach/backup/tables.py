@@ -23,9 +23,10 @@ class LoadError(BackupError):
     """A row could not be restored; the message says where and why."""
 
 
-#: Tables the database derives itself (triggers fill contact_ranks from instagram_contacts): never written
-#: to a backup, and filled again as the contacts are restored.
-DERIVED = frozenset({"contact_ranks"})
+#: Bookkeeping the database derives itself, never written to a backup: triggers fill contact_ranks and
+#: contacts_to_rescore again as contacts and messages are restored, and without recompute_marks the first
+#: recompute after a restore reads every message.
+DERIVED = frozenset({"contact_ranks", "contacts_to_rescore", "recompute_marks"})
 
 
 def backup_tables() -> list[Table]:

@@ -48,7 +48,7 @@ def _show_health(h: Health, as_json: bool) -> None:
 
 @app.command("score")
 def score(
-    rescan: Annotated[bool, typer.Option("--rescan", help="Re-read every message for fit signals.")] = False,
+    rescan: Annotated[bool, typer.Option("--rescan", help="Re-read every message (fit signals, scores).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Recompute every contact's components, score, stage and fit signals."""
@@ -57,9 +57,14 @@ def score(
     if as_json:
         print_json(_dump(report))
     else:
+        read = (
+            "every message read"
+            if report.reread_contacts is None
+            else f"messages read again for {report.reread_contacts} new or changed contacts"
+        )
         console.print(
-            f"recomputed {report.contacts} contacts: {report.updated} changed, {report.stage_changes} stage "
-            f"changes, {report.new_fit_matches} new fit-signal matches"
+            f"recomputed {report.contacts} contacts ({read}): {report.updated} changed, {report.stage_changes} "
+            f"stage changes, {report.new_fit_matches} new fit-signal matches"
         )
 
 

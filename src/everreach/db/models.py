@@ -416,6 +416,29 @@ class ContactRank(Base):
     )
 
 
+class ContactToRescore(Base):
+    """contacts_to_rescore: contacts that are new or whose messages changed since the last full recompute,
+    marked by triggers on instagram_contacts and instagram_messages; the next full recompute re-reads their
+    messages and takes the marks (relationship/incremental.py)."""
+
+    __tablename__ = "contacts_to_rescore"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RecomputeMark(Base):
+    """recompute_marks: the instant a full recompute scored every contact at, and a fingerprint of the rules
+    it used, so the next one knows which stored message facts still hold."""
+
+    __tablename__ = "recompute_marks"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    rules: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class FitSignalScan(Base):
     """fit_signal_scans: the created_at up to which messages were scanned for fit signals, per signal set."""
 

@@ -11,8 +11,9 @@ sends only the other contacts through the Python rules. Their fit-signal summari
 change for them: the fit_repeats stage is five steps away) are brought up to date by `recompute.py`.
 The SQL reproduces the Python values exactly:
 
-- recency is a CASE over 20 cut-off instants, each found by bisecting :func:`scoring.recency_value` itself
-  (the latest touch that still earns k points), so no float formula is evaluated twice in two languages;
+- recency is a CASE over 20 cut-off instants (searched as a binary tree), each found by bisecting
+  :func:`scoring.recency_value` itself (the latest touch that still earns k points), so no float formula is
+  evaluated twice in two languages;
 - resonance adds the same six float terms in the same order as :func:`scoring.resonance_value` (double
   precision on both engines) and rounds half up;
 - a row is written only when one of its stored values differs, as the Python path does.
@@ -22,6 +23,9 @@ A test holds both paths equal on SQLite and PostgreSQL for random contacts (test
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -128,9 +132,16 @@ def _resonance_sql(deep: Any, chars: Any, questions: Any, selfd: Any, emotion: A
     return case((rounded > 20, 20), else_=rounded)
 
 
-def _recency_sql(last: Any) -> Any:
-    whens = [(last >= bindparam(f"cut{k}", type_=_TIME), k) for k in RECENCY_POINTS]
-    return case((last.is_(None), 0), *whens, else_=0)
+def _recency_sql(last: Any, low: int = 0, high: int = RECENCY_POINTS[0]) -> Any:
+    """Recency points of `last` (known to lie in low..high) as a binary search over the cut-offs: about five
+    comparisons a row instead of up to twenty. A NULL touch fails every comparison and gets 0."""
+    if low == high:
+        return literal(low)
+    mid = (low + high + 1) // 2
+    return case(
+        (last >= bindparam(f"cut{mid}", type_=_TIME), _recency_sql(last, mid, high)),
+        else_=_recency_sql(last, low, mid - 1),
+    )
 
 
 def _differs(values: dict[str, Any]) -> ColumnElement[bool]:
@@ -153,10 +164,15 @@ def _ordinary_row(*, score: Any, resonance: Any, last: Any, sent: Any, received:
     }
 
 
+def _only(mode: str) -> list[ColumnElement[bool]]:
+    """The contacts a statement writes: all, or those in the expanding parameter `cids`."""
+    return [] if mode == "all" else [Contact.id.in_(bindparam("cids", expanding=True))]
+
+
 @lru_cache
-def _update_with_messages() -> Executable:
-    totals = totals_stmt("all").subquery("totals")
-    recent = recent_stmt("all", cadence=False).subquery("recent")
+def _update_with_messages(mode: str) -> Executable:
+    totals = totals_stmt(mode).subquery("totals")
+    recent = recent_stmt(mode, cadence=False).subquery("recent")
     t, r = list(totals.c), list(recent.c)
     agg = (
         select(
@@ -181,11 +197,30 @@ def _update_with_messages() -> Executable:
 
 
 @lru_cache
-def _update_without_messages() -> Executable:
+def _update_without_messages(mode: str) -> Executable:
     new = _ordinary_row(score=8, resonance=0, last=None, sent=0, received=0)
     return (
         update(CONTACTS)
-        .where(ordinary_sql(), _differs(new), not_(exists().where(Message.contact_id == Contact.id)))
+        .where(*_only(mode), ordinary_sql(), _differs(new), not_(exists().where(Message.contact_id == Contact.id)))
+        .values(**new, updated_at=bindparam("written_at", type_=_TIME))
+    )
+
+
+@lru_cache
+def _update_from_stored() -> Executable:
+    """Every ordinary contact scored from its stored last touch and resonance (its messages are not read)."""
+    c = Contact
+    resonance = func.coalesce(c.resonance_score, 0)
+    new = _ordinary_row(
+        score=_recency_sql(c.last_meaningful_touch) + resonance + 8,
+        resonance=resonance,
+        last=c.last_meaningful_touch,
+        sent=func.coalesce(c.total_messages_sent, 0),
+        received=func.coalesce(c.total_messages_received, 0),
+    )
+    return (
+        update(CONTACTS)
+        .where(ordinary_sql(), _differs(new))
         .values(**new, updated_at=bindparam("written_at", type_=_TIME))
     )
 
@@ -193,20 +228,51 @@ def _update_without_messages() -> Executable:
 #: PostgreSQL's sort and hash memory for the bulk statements only (the 4 MB default spills the per-contact
 #: aggregate of a million messages to disk and steers the planner to random index reads; this halves the time).
 BULK_WORK_MEM = "128MB"
+#: Contacts per statement when only some contacts' messages are read.
+CHUNK = 5000
+
+
+def _params(now: datetime) -> dict[str, Any]:
+    params: dict[str, Any] = {**recent_params(now), "written_at": now}
+    params.update({f"cut{k}": at for k, at in zip(RECENCY_POINTS, recency_cutoffs(now), strict=True)})
+    return params
+
+
+@contextmanager
+def _work_mem(conn: Connection) -> Iterator[None]:
+    """PostgreSQL: BULK_WORK_MEM for the block, put back after it so later statements keep the server's value."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    before = conn.scalar(text("SELECT current_setting('work_mem')"))
+    conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": BULK_WORK_MEM})
+    yield
+    conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": before})
 
 
 def score_ordinary(conn: Connection, *, now: datetime) -> int:
     """Write every ordinary contact's components, score, stage, last touch and totals; return rows written."""
-    params: dict[str, Any] = {**recent_params(now), "written_at": now}
-    params.update({f"cut{k}": at for k, at in zip(RECENCY_POINTS, recency_cutoffs(now), strict=True)})
-    pg = conn.dialect.name == "postgresql"
-    if pg:  # transaction-local, and put back below, so the caller's later statements keep the server's setting
-        before = conn.scalar(text("SELECT current_setting('work_mem')"))
-        conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": BULK_WORK_MEM})
-    written = conn.execute(_update_with_messages(), params).rowcount
-    written += conn.execute(_update_without_messages(), {"written_at": now}).rowcount
-    if pg:
-        conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": before})
+    params = _params(now)
+    with _work_mem(conn):
+        written = conn.execute(_update_with_messages("all"), params).rowcount
+        written += conn.execute(_update_without_messages("all"), {"written_at": now}).rowcount
+    return int(written)
+
+
+def rescore_ordinary(conn: Connection, *, now: datetime, reread: Iterable[uuid.UUID]) -> int:
+    """Like `score_ordinary`, reading only the messages of the contacts in `reread`: every other ordinary
+    contact's stored last touch, totals and resonance still hold (incremental.py says when), so its score is
+    recency at `now` plus that resonance. Returns rows written."""
+    params = _params(now)
+    ids = sorted(reread)
+    written = 0
+    with _work_mem(conn):
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            written += conn.execute(_update_with_messages("many"), {**params, "cids": chunk}).rowcount
+            written += conn.execute(_update_without_messages("many"), {"written_at": now, "cids": chunk}).rowcount
+        # The contacts just read already hold their new values: this finds nothing to change for them.
+        written += conn.execute(_update_from_stored(), params).rowcount
     return int(written)
 
 

@@ -1,10 +1,12 @@
 """contact_ranks: the score-ordered tree that the weekly tasks and attention walk (see migration 0006).
 
-Triggers on instagram_contacts keep it in step row by row. A full recompute rewrites nearly every score at
-once, where a trigger per row would cost more than the rewrite itself, so it runs inside `paused`: the
-update trigger stands down (a row in contact_ranks_paused on SQLite; the transaction-local setting
-everreach.ranks_paused on PostgreSQL, so other sessions are never paused) and the table is rebuilt from
-instagram_contacts in one statement at the end, in the same transaction.
+Triggers on instagram_contacts keep it in step row by row. A full recompute rewrites many scores at once,
+where a trigger per row would cost more than the rewrite itself, so it runs inside `paused`: the update
+trigger stands down and the table is rebuilt from instagram_contacts in one statement at the end, all in
+the caller's transaction. On PostgreSQL the trigger's WHEN reads the transaction-local setting
+everreach.ranks_paused (other sessions are never paused, and no lock is taken); on SQLite, where even a
+trigger that does nothing costs a sub-program call per row, it is dropped and created again from its own
+stored SQL (DDL is transactional there, and a SQLite database has one writer at a time).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Boolean, ColumnElement, Connection, delete, func, insert,
 from everreach.db.models import Contact, ContactRank
 
 PAUSE_SETTING = "everreach.ranks_paused"
+SQLITE_UPDATE_TRIGGER = "contact_ranks_au"
 
 
 def spam_sql(dialect: str) -> ColumnElement[bool]:
@@ -52,10 +55,16 @@ def paused(conn: Connection) -> Iterator[None]:
     if pg:
         conn.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PAUSE_SETTING})
     else:
-        conn.execute(text("INSERT INTO contact_ranks_paused (paused) VALUES (1)"))
+        ddl = conn.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+            {"name": SQLITE_UPDATE_TRIGGER},
+        )
+        if ddl is None:
+            raise RuntimeError(f"trigger {SQLITE_UPDATE_TRIGGER} is missing: run `everreach db upgrade`")
+        conn.exec_driver_sql(f"DROP TRIGGER {SQLITE_UPDATE_TRIGGER}")
     yield
     rebuild(conn)
     if pg:
         conn.execute(text("SELECT set_config(:name, 'off', true)"), {"name": PAUSE_SETTING})
     else:
-        conn.execute(text("DELETE FROM contact_ranks_paused"))
+        conn.exec_driver_sql(ddl)

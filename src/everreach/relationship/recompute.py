@@ -15,8 +15,8 @@ from sqlalchemy import Text, cast, delete, distinct, func, insert, select, updat
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, FitSignal, FitSignalMatch, FitSignalScan, OfferReadyContact, StageChange
-from everreach.relationship import ranks, scoring, stages
-from everreach.relationship.bulk import score_ordinary, special_ids_stmt
+from everreach.relationship import incremental, ranks, scoring, stages
+from everreach.relationship.bulk import rescore_ordinary, score_ordinary, special_ids_stmt
 from everreach.relationship.facts import ContactState, gather
 from everreach.relationship.fitscan import detect_fit_signals
 from everreach.relationship.schemas import RecomputeReport
@@ -178,32 +178,54 @@ def recompute(
     ids: Sequence[uuid.UUID] | None = None,
     scan: bool = True,
     bulk: bool = True,
+    full: bool = False,
 ) -> RecomputeReport:
     """Recompute every contact (or those in `ids`); scan new inbound messages for fit signals first.
 
-    For every contact (`ids` None) with `bulk`, the ordinary contacts are written by one UPDATE in the
-    database (see bulk.py) and only the others go through the Python rules; `bulk=False` sends every contact
-    through Python (the reference the tests hold the SQL to).
+    For every contact (`ids` None) with `bulk`, the ordinary contacts are written in the database (see bulk.py)
+    and only the others go through the Python rules; the messages read are only those of the contacts whose
+    stored message facts may no longer hold (see incremental.py), or all of them with `full`. `bulk=False`
+    sends every contact through Python (the reference the tests hold the SQL to).
     """
     now = now or utcnow()
     added = detect_fit_signals(session) if scan else 0
+    reread: int | None = None
     if ids is None and bulk:
         session.flush()
         # Nearly every score is rewritten: contact_ranks is rebuilt once at the end instead of row by row.
         with ranks.paused(session.connection()):
-            contacts, written, states, summaries = _gather_all(session, now=now)
+            contacts, written, reread, states, summaries = _gather_all(session, now=now, full=full)
             updated, changes = _apply_rules(session, states, summaries, ids=None, now=now)
+            incremental.record_full(session.connection(), now=now)
     else:
+        conn = session.connection()
+        if ids is None:
+            incremental.claim_marked(conn)
         states = gather(session, now=now, ids=ids)
         contacts, written = len(states), 0
         updated, changes = _apply_rules(session, states, fit_summaries(session, ids=ids), ids=ids, now=now)
-    return RecomputeReport(contacts=contacts, updated=written + updated, stage_changes=changes, new_fit_matches=added)
+        if ids is None:
+            incremental.record_full(conn, now=now)
+        else:  # their facts are now as of `now`, not as of the last full recompute: read them again then
+            incremental.mark(conn, ids)
+    return RecomputeReport(
+        contacts=contacts,
+        updated=written + updated,
+        stage_changes=changes,
+        new_fit_matches=added,
+        reread_contacts=reread,
+    )
 
 
-def _gather_all(session: Session, *, now: datetime) -> tuple[int, int, list[ContactState], dict[uuid.UUID, list[Any]]]:
-    """Write the ordinary contacts in SQL; return (contacts, rows written, the others' states, fit summaries)."""
+def _gather_all(
+    session: Session, *, now: datetime, full: bool
+) -> tuple[int, int, int | None, list[ContactState], dict[uuid.UUID, list[Any]]]:
+    """Write the ordinary contacts in SQL; return (contacts, rows written, contacts whose messages were read
+    again or None for all, the others' states, fit summaries)."""
     conn = session.connection()
-    written = score_ordinary(conn, now=now)
+    marked = incremental.claim_marked(conn)
+    reread = None if full else incremental.plan(conn, now=now, marked=marked)
+    written = score_ordinary(conn, now=now) if reread is None else rescore_ordinary(conn, now=now, reread=reread)
     session.expire_all()  # rows changed underneath any loaded Contact objects
     contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
     special = list(conn.execute(special_ids_stmt()).scalars())
@@ -220,7 +242,7 @@ def _gather_all(session: Session, *, now: datetime) -> tuple[int, int, list[Cont
         states += gather(session, now=now, ids=chunk)
         if not stale:
             summaries.update(fit_summaries(session, ids=chunk))
-    return contacts, written, states, summaries
+    return contacts, written, None if reread is None else len(reread), states, summaries
 
 
 def _apply_rules(

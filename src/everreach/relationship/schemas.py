@@ -141,3 +141,5 @@ class RecomputeReport(BaseModel):
     updated: int
     stage_changes: int
     new_fit_matches: int
+    #: Contacts whose messages a full recompute read again; None when it read every message (or for a partial one).
+    reread_contacts: int | None = None

@@ -45,7 +45,7 @@ def recompute_all(session: Session, *, now: datetime | None = None, rescan: bool
         from everreach.relationship.fitscan import detect_fit_signals
 
         added = detect_fit_signals(session, rescan=True)
-        report = recompute(session, now=now, scan=False)
+        report = recompute(session, now=now, scan=False, full=True)  # every message read again, for scores too
         return report.model_copy(update={"new_fit_matches": added})
     return recompute(session, now=now)
 
