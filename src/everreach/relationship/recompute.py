@@ -225,10 +225,13 @@ def _gather_all(
     conn = session.connection()
     marked = incremental.claim_marked(conn)
     reread = None if full else incremental.plan(conn, now=now, marked=marked)
-    written = score_ordinary(conn, now=now) if reread is None else rescore_ordinary(conn, now=now, reread=reread)
+    special = list(conn.execute(special_ids_stmt()).scalars())  # scoring the ordinary ones leaves these alone
+    if reread is None:
+        written = score_ordinary(conn, now=now)
+    else:
+        written = rescore_ordinary(conn, now=now, reread=reread - set(special))
     session.expire_all()  # rows changed underneath any loaded Contact objects
     contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
-    special = list(conn.execute(special_ids_stmt()).scalars())
     mark = _matches_fingerprint(session)
     synced = session.get(FitSignalScan, SUMMARIES)
     stale = synced is None or synced.fingerprint != mark
