@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Uuid, bindparam, delete, select, text, update
+from sqlalchemy import Uuid, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, ContactToRescore, Message
+from everreach.db.models import Contact, ContactToRescore, Conversation, Message
 from everreach.db.types import UTCDateTime
 from everreach.relationship import incremental, service
 from everreach.relationship.recompute import recompute
@@ -116,6 +116,18 @@ def test_triggers_mark_new_contacts_and_changed_messages(session: Session) -> No
     assert _marked(session) == {"ann"}
     service.recompute_contact(session, contact_id=bob.id, now=NOW)
     assert _marked(session) == {"ann", "bob"}  # recomputed alone: read again at the next full recompute
+    recompute(session, now=NOW)
+    thread = Conversation(contact_id=bob.id, thread_id="t1")
+    session.add(thread)
+    session.flush()
+    session.add(
+        Message(contact_id=bob.id, conversation_id=thread.id, message_text="in thread", is_outbound=False, sent_at=NOW)
+    )
+    session.flush()
+    recompute(session, now=NOW)
+    session.execute(delete(Conversation).where(Conversation.id == thread.id))  # its messages go by cascade
+    assert session.scalar(select(func.count()).select_from(Message).where(Message.contact_id == bob.id)) == 1
+    assert _marked(session) == {"bob"}
 
 
 def test_a_quiet_month_reads_only_contacts_at_the_window_edges(session: Session) -> None:

@@ -18,6 +18,7 @@ from the stored last touch for every contact in any case (bulk.rescore_ordinary)
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import inspect
 import uuid
 from collections.abc import Iterable
@@ -43,7 +44,10 @@ def rules_fingerprint() -> str:
 
     digest = hashlib.sha256()
     for module in (bulk, facts, scoring, textfeatures, touch):
-        digest.update(inspect.getsource(module).encode())
+        try:
+            digest.update(inspect.getsource(module).encode())
+        except OSError:  # installed without sources: the release stands for its rules
+            digest.update(importlib.metadata.version("everreach").encode())
     return digest.hexdigest()[:16]
 
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from sqlalchemy import Boolean, ColumnElement, Connection, delete, func, insert, literal_column, select, text
 
 from everreach.db.models import Contact, ContactRank
+from everreach.errors import DatabaseError
 
 PAUSE_SETTING = "everreach.ranks_paused"
 SQLITE_UPDATE_TRIGGER = "contact_ranks_au"
@@ -60,7 +61,9 @@ def paused(conn: Connection) -> Iterator[None]:
             {"name": SQLITE_UPDATE_TRIGGER},
         )
         if ddl is None:
-            raise RuntimeError(f"trigger {SQLITE_UPDATE_TRIGGER} is missing: run `everreach db upgrade`")
+            raise DatabaseError(
+                f"trigger {SQLITE_UPDATE_TRIGGER} is missing from this database; `everreach db upgrade` adds it"
+            )
         conn.exec_driver_sql(f"DROP TRIGGER {SQLITE_UPDATE_TRIGGER}")
     yield
     rebuild(conn)
