@@ -14,39 +14,30 @@ CREATE TABLE recompute_marks (
   CONSTRAINT recompute_marks_pkey PRIMARY KEY (name)
 );
 
-CREATE FUNCTION contacts_to_rescore_mark_new_contacts() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION contacts_to_rescore_mark_contacts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO contacts_to_rescore (contact_id)
-  SELECT DISTINCT id FROM new_contacts WHERE id IS NOT NULL
+  SELECT DISTINCT id FROM changed_rows WHERE id IS NOT NULL
   ON CONFLICT (contact_id) DO NOTHING;
   RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION contacts_to_rescore_mark_new_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION contacts_to_rescore_mark_messages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO contacts_to_rescore (contact_id)
-  SELECT DISTINCT contact_id FROM new_rows WHERE contact_id IS NOT NULL
+  SELECT DISTINCT contact_id FROM changed_rows WHERE contact_id IS NOT NULL
   ON CONFLICT (contact_id) DO NOTHING;
   RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION contacts_to_rescore_mark_old_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO contacts_to_rescore (contact_id)
-  SELECT DISTINCT contact_id FROM old_rows WHERE contact_id IS NOT NULL
-  ON CONFLICT (contact_id) DO NOTHING;
-  RETURN NULL;
-END
-$$;
+CREATE TRIGGER contacts_to_rescore_new_contact AFTER INSERT ON instagram_contacts REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_contacts();
 
-CREATE TRIGGER contacts_to_rescore_new_contact AFTER INSERT ON instagram_contacts REFERENCING NEW TABLE AS new_contacts FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_new_contacts();
+CREATE TRIGGER contacts_to_rescore_insert AFTER INSERT ON instagram_messages REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_messages();
 
-CREATE TRIGGER contacts_to_rescore_insert AFTER INSERT ON instagram_messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_new_rows();
+CREATE TRIGGER contacts_to_rescore_update_new AFTER UPDATE ON instagram_messages REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_messages();
 
-CREATE TRIGGER contacts_to_rescore_update_new AFTER UPDATE ON instagram_messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_new_rows();
+CREATE TRIGGER contacts_to_rescore_update_old AFTER UPDATE ON instagram_messages REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_messages();
 
-CREATE TRIGGER contacts_to_rescore_update_old AFTER UPDATE ON instagram_messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_old_rows();
-
-CREATE TRIGGER contacts_to_rescore_delete AFTER DELETE ON instagram_messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_old_rows();
+CREATE TRIGGER contacts_to_rescore_delete AFTER DELETE ON instagram_messages REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_messages();

@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, delete, func, insert, select, union
+from sqlalchemy import Connection, delete, insert, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
-from everreach.db.models import Contact, ContactToRescore, Message, RecomputeMark
+from everreach.db.models import ContactToRescore, Message, RecomputeMark
 from everreach.relationship.textfeatures import RESONANCE_WINDOW
 
 #: recompute_marks row of the last full recompute.
@@ -98,12 +98,12 @@ def window_movers(conn: Connection, *, before: datetime, now: datetime) -> set[u
     return {cid for cid in conn.execute(stmt).scalars() if cid is not None}
 
 
-def plan(conn: Connection, *, now: datetime, marked: set[uuid.UUID]) -> set[uuid.UUID] | None:
-    """The contacts to re-read messages for at `now`, or None for one pass over every message."""
+def plan(conn: Connection, *, now: datetime, marked: set[uuid.UUID], contacts: int) -> set[uuid.UUID] | None:
+    """The contacts (of `contacts` in all) to re-read messages for at `now`, or None for one pass over every
+    message."""
     before = last_full(conn)
     if before is None:
         return None
-    contacts = int(conn.scalar(select(func.count()).select_from(Contact)) or 0)
     if len(marked) > MAX_SHARE * contacts:
         return None
     reread = marked | window_movers(conn, before=before, now=now)

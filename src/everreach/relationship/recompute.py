@@ -224,14 +224,14 @@ def _gather_all(
     again or None for all, the others' states, fit summaries)."""
     conn = session.connection()
     marked = incremental.claim_marked(conn)
-    reread = None if full else incremental.plan(conn, now=now, marked=marked)
+    contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
+    reread = None if full else incremental.plan(conn, now=now, marked=marked, contacts=contacts)
     special = list(conn.execute(special_ids_stmt()).scalars())  # scoring the ordinary ones leaves these alone
     if reread is None:
         written = score_ordinary(conn, now=now)
     else:
         written = rescore_ordinary(conn, now=now, reread=reread - set(special))
     session.expire_all()  # rows changed underneath any loaded Contact objects
-    contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
     mark = _matches_fingerprint(session)
     synced = session.get(FitSignalScan, SUMMARIES)
     stale = synced is None or synced.fingerprint != mark

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, or_
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Float, Integer
 
+from everreach.db.sqlfunctions import compiled_as
 from everreach.relationship.scoring import MessageFacts
 from everreach.relationship.touch import EDGE_CHARS, is_meaningful, one_word_sql, strip_chars, strpos_
 
@@ -116,6 +115,7 @@ def message_facts(messages: Iterable[MessageRow], *, now: datetime) -> MessageFa
 # ---------------------------------------------------------------------------------------------------------
 
 
+@compiled_as(postgresql="EXTRACT(EPOCH FROM {})::float8", default="((julianday({}) - 2440587.5) * 86400.0)")
 class epoch_seconds(GenericFunction[float]):
     """Seconds since 1970 of a UTCDateTime column (julianday arithmetic on SQLite, EXTRACT on PostgreSQL)."""
 
@@ -123,31 +123,12 @@ class epoch_seconds(GenericFunction[float]):
     inherit_cache = True
 
 
-@compiles(epoch_seconds, "postgresql")
-def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})::float8"
-
-
-@compiles(epoch_seconds)
-def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
-
-
+@compiled_as(postgresql="floor({})::int", default="CAST({} AS INTEGER)")
 class floor_int(GenericFunction[int]):
     """floor() of a non-negative number as an integer (CAST truncates on SQLite; floor on PostgreSQL)."""
 
     type = Integer()
     inherit_cache = True
-
-
-@compiles(floor_int, "postgresql")
-def _floor_pg(element: floor_int, compiler: Any, **kw: Any) -> str:
-    return f"floor({compiler.process(element.clauses, **kw)})::int"
-
-
-@compiles(floor_int)
-def _floor_sqlite(element: floor_int, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
 
 
 def shallow_sql(text: ColumnElement[str]) -> ColumnElement[bool]:

@@ -8,12 +8,11 @@ characters long (a lone emoji, "k", "??" ...). Both forms below implement exactl
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, and_, false, func, literal, not_, or_
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Integer, Text
+
+from everreach.db.sqlfunctions import compiled_as
 
 EDGE_CHARS = " \t\r\n.!?,~"
 FILLERS = frozenset(
@@ -41,6 +40,7 @@ def is_meaningful(*, text: str, is_outbound: bool, sent_by_automation: bool, mes
     return not sent_by_automation and message_type == "text" and not is_filler(text)
 
 
+@compiled_as(postgresql="btrim({})", default="trim({})")
 class strip_chars(GenericFunction[str]):
     """strip_chars(text, chars): trim the characters from both ends (btrim on PostgreSQL, trim on SQLite)."""
 
@@ -48,31 +48,12 @@ class strip_chars(GenericFunction[str]):
     inherit_cache = True
 
 
-@compiles(strip_chars, "postgresql")
-def _strip_chars_pg(element: strip_chars, compiler: Any, **kw: Any) -> str:
-    return f"btrim({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(strip_chars)
-def _strip_chars_default(element: strip_chars, compiler: Any, **kw: Any) -> str:
-    return f"trim({compiler.process(element.clauses, **kw)})"
-
-
+@compiled_as(postgresql="strpos({})", default="instr({})")
 class strpos_(GenericFunction[int]):
     """Position of a substring (instr on SQLite, strpos on PostgreSQL); 0 when absent."""
 
     type = Integer()
     inherit_cache = True
-
-
-@compiles(strpos_, "postgresql")
-def _strpos_pg(element: strpos_, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(strpos_)
-def _strpos_sqlite(element: strpos_, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
 
 
 def one_word_sql(stripped: ColumnElement[str]) -> ColumnElement[bool]:

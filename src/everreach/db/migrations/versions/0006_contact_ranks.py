@@ -8,11 +8,11 @@ touched lately or flagged as spam. On instagram_contacts that walk reads a conta
 entry (the seed's score index holds the score only), thousands of rows when scores bunch. This table is the
 walk's own tree: key (minus score, contact id), carrying the two filter columns, so the walk never leaves it.
 
-Triggers on instagram_contacts keep it in step with every writer, EverReach or not. Updates check a pause
-switch (a row in contact_ranks_paused on SQLite, the transaction-local setting everreach.ranks_paused on
-PostgreSQL) that a full recompute turns on while it rewrites every score, rebuilding the table afterwards
-in one statement (relationship/ranks.py). The PostgreSQL objects are the same as in
-supabase/migrations/20240601000000_contact_ranks.sql.
+Triggers on instagram_contacts keep it in step with every writer, EverReach or not. A full recompute pauses
+the update trigger while it rewrites many scores and rebuilds the table afterwards in one statement
+(relationship/ranks.py): on PostgreSQL the trigger's WHEN reads the transaction-local setting
+everreach.ranks_paused; on SQLite the trigger is dropped and created again within the transaction. The
+PostgreSQL objects are the same as in supabase/migrations/20240601000000_contact_ranks.sql.
 """
 
 from collections.abc import Sequence
@@ -39,13 +39,12 @@ _SQLITE_DELETE = (
     "DELETE FROM contact_ranks WHERE minus_score = coalesce(-old.relationship_score, 1) AND contact_id = old.id"
 )
 _SQLITE = (
-    "CREATE TABLE contact_ranks_paused (paused INTEGER NOT NULL)",
     f"CREATE TRIGGER contact_ranks_ai AFTER INSERT ON instagram_contacts BEGIN {_SQLITE_INSERT}; END",
     f"CREATE TRIGGER contact_ranks_ad AFTER DELETE ON instagram_contacts BEGIN {_SQLITE_DELETE}; END",
     "CREATE TRIGGER contact_ranks_au AFTER UPDATE OF id, relationship_score, last_meaningful_touch, tags "
-    "ON instagram_contacts WHEN (old.id IS NOT new.id OR old.relationship_score IS NOT new.relationship_score "
-    "OR old.last_meaningful_touch IS NOT new.last_meaningful_touch OR old.tags IS NOT new.tags) "
-    f"AND NOT EXISTS (SELECT 1 FROM contact_ranks_paused) BEGIN {_SQLITE_DELETE}; {_SQLITE_INSERT}; END",
+    "ON instagram_contacts WHEN old.id IS NOT new.id OR old.relationship_score IS NOT new.relationship_score "
+    "OR old.last_meaningful_touch IS NOT new.last_meaningful_touch OR old.tags IS NOT new.tags "
+    f"BEGIN {_SQLITE_DELETE}; {_SQLITE_INSERT}; END",
     "INSERT INTO contact_ranks (minus_score, contact_id, last_meaningful_touch, is_spam) "
     "SELECT coalesce(-relationship_score, 1), id, last_meaningful_touch, "
     + _SQLITE_SPAM.format(row="instagram_contacts")
@@ -110,5 +109,4 @@ def downgrade() -> None:
     else:
         for trigger in ("ai", "ad", "au"):
             op.execute(f"DROP TRIGGER IF EXISTS contact_ranks_{trigger}")
-        op.execute("DROP TABLE IF EXISTS contact_ranks_paused")
     op.drop_table("contact_ranks")
