@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean chromium
+.PHONY: setup run test lint bench clean chromium supabase-sql
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+## Rewrite supabase/migrations/ from the Alembic revisions (a test fails when the committed files differ).
+supabase-sql: setup
+	$(BIN)/python -m everreach.db.supabase_sql
 
 bench: setup
 	$(BIN)/python -m bench

@@ -1,8 +1,10 @@
--- How far fit-signal detection has read the messages. Same as Alembic revision 0003 on PostgreSQL.
+-- Generated from src/everreach/db/migrations/versions/0003_fit_signal_scans.py by `python -m everreach.db.supabase_sql`: do not edit; change the revision and regenerate.
+-- fit_signal_scans: how far fit-signal detection has read the messages, so recompute scans only new ones.
 
 CREATE TABLE fit_signal_scans (
-  name TEXT PRIMARY KEY,
-  scanned_through TIMESTAMPTZ,
-  fingerprint TEXT NOT NULL,
-  updated_at TIMESTAMPTZ DEFAULT NOW()
+    name TEXT NOT NULL,
+    scanned_through TIMESTAMP WITH TIME ZONE,
+    fingerprint TEXT NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT now(),
+    PRIMARY KEY (name)
 );

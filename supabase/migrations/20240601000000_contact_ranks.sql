@@ -1,13 +1,12 @@
--- Contacts in score order (ties by id) with last touch and spam flag, for the weekly tasks and attention.
--- Kept in step with instagram_contacts by the triggers below; EverReach's full recompute pauses the update
--- trigger (SET LOCAL everreach.ranks_paused = 'on') and rebuilds the table in one statement. Same as Alembic 0006.
+-- Generated from src/everreach/db/migrations/versions/0006_contact_ranks.py by `python -m everreach.db.supabase_sql`: do not edit; change the revision and regenerate.
+-- contact_ranks: the contacts in score order with last touch and spam flag, kept by triggers (tasks, attention).
 
 CREATE TABLE contact_ranks (
-  minus_score INTEGER NOT NULL,
-  contact_id UUID NOT NULL,
-  last_meaningful_touch TIMESTAMPTZ,
-  is_spam BOOLEAN NOT NULL,
-  CONSTRAINT contact_ranks_pkey PRIMARY KEY (minus_score, contact_id) INCLUDE (last_meaningful_touch, is_spam)
+    minus_score INTEGER NOT NULL,
+    contact_id UUID NOT NULL,
+    last_meaningful_touch TIMESTAMP WITH TIME ZONE,
+    is_spam BOOLEAN NOT NULL,
+    CONSTRAINT contact_ranks_pkey PRIMARY KEY (minus_score, contact_id) INCLUDE (last_meaningful_touch, is_spam)
 );
 
 CREATE FUNCTION contact_ranks_sync() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -25,17 +24,10 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER contact_ranks_insert AFTER INSERT ON instagram_contacts
-  FOR EACH ROW EXECUTE FUNCTION contact_ranks_sync();
-CREATE TRIGGER contact_ranks_delete AFTER DELETE ON instagram_contacts
-  FOR EACH ROW EXECUTE FUNCTION contact_ranks_sync();
-CREATE TRIGGER contact_ranks_update AFTER UPDATE OF id, relationship_score, last_meaningful_touch, tags
-  ON instagram_contacts FOR EACH ROW WHEN (
-    (OLD.id, OLD.relationship_score, OLD.last_meaningful_touch, OLD.tags) IS DISTINCT FROM
-    (NEW.id, NEW.relationship_score, NEW.last_meaningful_touch, NEW.tags)
-    AND current_setting('everreach.ranks_paused', true) IS DISTINCT FROM 'on')
-  EXECUTE FUNCTION contact_ranks_sync();
+CREATE TRIGGER contact_ranks_insert AFTER INSERT ON instagram_contacts FOR EACH ROW EXECUTE FUNCTION contact_ranks_sync();
 
-INSERT INTO contact_ranks (minus_score, contact_id, last_meaningful_touch, is_spam)
-SELECT coalesce(-relationship_score, 1), id, last_meaningful_touch, coalesce(tags @> ARRAY['spam'], false)
-FROM instagram_contacts;
+CREATE TRIGGER contact_ranks_delete AFTER DELETE ON instagram_contacts FOR EACH ROW EXECUTE FUNCTION contact_ranks_sync();
+
+CREATE TRIGGER contact_ranks_update AFTER UPDATE OF id, relationship_score, last_meaningful_touch, tags ON instagram_contacts FOR EACH ROW WHEN ((OLD.id, OLD.relationship_score, OLD.last_meaningful_touch, OLD.tags) IS DISTINCT FROM (NEW.id, NEW.relationship_score, NEW.last_meaningful_touch, NEW.tags) AND current_setting('everreach.ranks_paused', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION contact_ranks_sync();
+
+INSERT INTO contact_ranks (minus_score, contact_id, last_meaningful_touch, is_spam) SELECT coalesce(-relationship_score, 1), id, last_meaningful_touch, coalesce(tags @> ARRAY['spam'], false) FROM instagram_contacts;

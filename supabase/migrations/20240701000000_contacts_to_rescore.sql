@@ -1,17 +1,16 @@
--- Contacts to re-read messages for at the next full recompute (new contacts, changed messages), and the instant
--- and rules of the last full recompute: EverReach then aggregates only those contacts' messages, not all of them.
--- Same as Alembic 0007.
+-- Generated from src/everreach/db/migrations/versions/0007_contacts_to_rescore.py by `python -m everreach.db.supabase_sql`: do not edit; change the revision and regenerate.
+-- contacts_to_rescore and recompute_marks: a full recompute re-reads only the messages that changed.
 
 CREATE TABLE contacts_to_rescore (
-  contact_id UUID NOT NULL,
-  CONSTRAINT contacts_to_rescore_pkey PRIMARY KEY (contact_id)
+    contact_id UUID NOT NULL,
+    CONSTRAINT contacts_to_rescore_pkey PRIMARY KEY (contact_id)
 );
 
 CREATE TABLE recompute_marks (
-  name TEXT NOT NULL,
-  computed_at TIMESTAMPTZ NOT NULL,
-  rules TEXT NOT NULL,
-  CONSTRAINT recompute_marks_pkey PRIMARY KEY (name)
+    name TEXT NOT NULL,
+    computed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    rules TEXT NOT NULL,
+    CONSTRAINT recompute_marks_pkey PRIMARY KEY (name)
 );
 
 CREATE FUNCTION contacts_to_rescore_mark_contacts() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,4 +1,4 @@
-"""On PostgreSQL the migrated schema matches the seed's DDL exactly, and the Supabase files match the migrations."""
+"""On PostgreSQL the migrated schema matches the seed's DDL exactly, and the Supabase files build the same schema."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from everreach.db.engine import make_engine
-from everreach.db.migrate import upgrade
+from everreach.db.migrate import alembic_config, upgrade
 from everreach.db.models import SEED_TABLES
-from everreach.db.sql import read_sql, statements
 from tests.conftest import ENGINES, pg_scratch_database
 from tests.db.catalog import describe
 
@@ -21,12 +20,27 @@ SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "seed-schema-re
 SUPABASE = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
 
 
+def statements(sql: str) -> list[str]:
+    """A DDL script's statements without comments, blank lines or trailing spaces (no semicolons in literals)."""
+    lines = [line.rstrip() for line in sql.splitlines() if line.strip() and not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def revision_0001_ddl() -> str:
+    """The PostgreSQL DDL migration 0001 runs."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config()).get_revision("0001")
+    assert script is not None
+    return str(script.module.POSTGRESQL)
+
+
 def seed_ddl() -> str:
     """The CREATE statements of the spec, straight from the spec file when it is beside the repo."""
     if SPEC.exists():
         blocks = re.findall(r"```sql\n(.*?)```", SPEC.read_text(encoding="utf-8"), re.S)
         return "\n".join(b for b in blocks if "CREATE TABLE" in b)
-    return read_sql("0001_seed_schema.postgresql.sql")
+    return revision_0001_ddl()
 
 
 def _apply(engine: Engine, sql: str) -> None:
@@ -38,7 +52,7 @@ def _apply(engine: Engine, sql: str) -> None:
 def test_shipped_ddl_is_the_specs_ddl() -> None:
     if not SPEC.exists():
         pytest.skip("spec not beside the repo")
-    assert statements(read_sql("0001_seed_schema.postgresql.sql")) == statements(seed_ddl())
+    assert statements(revision_0001_ddl()) == statements(seed_ddl())
 
 
 def test_migrated_schema_matches_seed_ddl_exactly() -> None:

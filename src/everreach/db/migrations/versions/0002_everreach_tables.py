@@ -3,6 +3,7 @@ and the message search index (pg_trgm GIN on PostgreSQL, FTS5 trigram on SQLite)
 
 Revision ID: 0002
 Revises: 0001
+Create Date: 2024-02-01 00:00:00
 """
 
 from collections.abc import Sequence
@@ -23,13 +24,13 @@ def _id() -> sa.Column[object]:
 
 
 def _uuid_default() -> sa.TextClause:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         return sa.text("gen_random_uuid()")
     return sa.text("(lower(hex(randomblob(16))))")
 
 
 def _now() -> sa.TextClause:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         return sa.text("now()")
     return sa.text("(strftime('%Y-%m-%d %H:%M:%f', 'now'))")
 
@@ -133,7 +134,7 @@ def upgrade() -> None:
     )
     op.create_index("idx_outreach_attempts_queue", "outreach_attempts", ["queue_id"])
 
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute("CREATE INDEX idx_messages_text_trgm ON instagram_messages USING gin (message_text gin_trgm_ops)")
     else:
@@ -142,7 +143,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS idx_messages_text_trgm")
     else:
         for trigger in ("ai", "ad", "au"):

@@ -2,6 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
+Create Date: 2024-03-01 00:00:00
 """
 
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _now() -> sa.TextClause:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         return sa.text("now()")
     return sa.text("(strftime('%Y-%m-%d %H:%M:%f', 'now'))")
 

@@ -2,6 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
+Create Date: 2024-04-01 00:00:00
 """
 
 from collections.abc import Sequence

@@ -2,6 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
+Create Date: 2024-06-01 00:00:00
 
 The weekly tasks and attention walk contacts from the highest score down, ties by id, and skip the ones
 touched lately or flagged as spam. On instagram_contacts that walk reads a contact row for every index
@@ -11,8 +12,7 @@ walk's own tree: key (minus score, contact id), carrying the two filter columns,
 Triggers on instagram_contacts keep it in step with every writer, EverReach or not. A full recompute pauses
 the update trigger while it rewrites many scores and rebuilds the table afterwards in one statement
 (relationship/ranks.py): on PostgreSQL the trigger's WHEN reads the transaction-local setting
-everreach.ranks_paused; on SQLite the trigger is dropped and created again within the transaction. The
-PostgreSQL objects are the same as in supabase/migrations/20240601000000_contact_ranks.sql.
+everreach.ranks_paused; on SQLite the trigger is dropped and created again within the transaction.
 """
 
 from collections.abc import Sequence
@@ -97,12 +97,12 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
-    for statement in _POSTGRESQL if op.get_bind().dialect.name == "postgresql" else _SQLITE:
+    for statement in _POSTGRESQL if op.get_context().dialect.name == "postgresql" else _SQLITE:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS contact_ranks_{trigger} ON instagram_contacts")
         op.execute("DROP FUNCTION IF EXISTS contact_ranks_sync()")

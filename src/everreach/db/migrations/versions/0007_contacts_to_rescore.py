@@ -2,6 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
+Create Date: 2024-07-01 00:00:00
 
 An ordinary contact's stored resonance, last touch and totals depend only on its messages and the 90-day
 window. So a full recompute need not aggregate every message again: it re-derives them only for contacts
@@ -9,8 +10,7 @@ that are new or whose messages changed since the last full recompute (marked in 
 triggers on instagram_contacts and instagram_messages, whoever wrote them) and for those with a message
 where the old and the new window differ; every other ordinary contact's score follows from its stored
 resonance and last touch. recompute_marks holds the instant and the rules of the last full recompute
-(relationship/incremental.py). The PostgreSQL objects are the same as in
-supabase/migrations/20240701000000_contacts_to_rescore.sql.
+(relationship/incremental.py).
 """
 
 from collections.abc import Sequence
@@ -86,12 +86,12 @@ def upgrade() -> None:
         sa.Column("rules", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("name", name="recompute_marks_pkey"),
     )
-    for statement in _POSTGRESQL if op.get_bind().dialect.name == "postgresql" else _SQLITE:
+    for statement in _POSTGRESQL if op.get_context().dialect.name == "postgresql" else _SQLITE:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS contacts_to_rescore_new_contact ON instagram_contacts")
         for name in ("insert", "update_new", "update_old", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS contacts_to_rescore_{name} ON instagram_messages")
