@@ -162,3 +162,12 @@ CREATE TABLE outreach_queue (
 CREATE INDEX idx_outreach_status ON outreach_queue(status);
 
 CREATE INDEX idx_outreach_scheduled ON outreach_queue(scheduled_at);
+
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+DELETE FROM alembic_version;
+
+INSERT INTO alembic_version (version_num) VALUES ('0001');

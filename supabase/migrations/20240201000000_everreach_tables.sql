@@ -98,3 +98,12 @@ CREATE INDEX idx_outreach_attempts_queue ON outreach_attempts (queue_id);
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE INDEX idx_messages_text_trgm ON instagram_messages USING gin (message_text gin_trgm_ops);
+
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+DELETE FROM alembic_version;
+
+INSERT INTO alembic_version (version_num) VALUES ('0002');

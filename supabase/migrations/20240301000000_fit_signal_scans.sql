@@ -8,3 +8,12 @@ CREATE TABLE fit_signal_scans (
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now(),
     PRIMARY KEY (name)
 );
+
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+DELETE FROM alembic_version;
+
+INSERT INTO alembic_version (version_num) VALUES ('0003');

@@ -7,3 +7,12 @@ CREATE TABLE offer_ready_contacts (
     PRIMARY KEY (contact_id),
     FOREIGN KEY(contact_id) REFERENCES instagram_contacts (id) ON DELETE CASCADE
 );
+
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+DELETE FROM alembic_version;
+
+INSERT INTO alembic_version (version_num) VALUES ('0005');

@@ -31,3 +31,12 @@ CREATE TRIGGER contact_ranks_delete AFTER DELETE ON instagram_contacts FOR EACH 
 CREATE TRIGGER contact_ranks_update AFTER UPDATE OF id, relationship_score, last_meaningful_touch, tags ON instagram_contacts FOR EACH ROW WHEN ((OLD.id, OLD.relationship_score, OLD.last_meaningful_touch, OLD.tags) IS DISTINCT FROM (NEW.id, NEW.relationship_score, NEW.last_meaningful_touch, NEW.tags) AND current_setting('everreach.ranks_paused', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION contact_ranks_sync();
 
 INSERT INTO contact_ranks (minus_score, contact_id, last_meaningful_touch, is_spam) SELECT coalesce(-relationship_score, 1), id, last_meaningful_touch, coalesce(tags @> ARRAY['spam'], false) FROM instagram_contacts;
+
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+DELETE FROM alembic_version;
+
+INSERT INTO alembic_version (version_num) VALUES ('0006');

@@ -40,3 +40,12 @@ CREATE TRIGGER contacts_to_rescore_update_new AFTER UPDATE ON instagram_messages
 CREATE TRIGGER contacts_to_rescore_update_old AFTER UPDATE ON instagram_messages REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_messages();
 
 CREATE TRIGGER contacts_to_rescore_delete AFTER DELETE ON instagram_messages REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_to_rescore_mark_messages();
+
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+DELETE FROM alembic_version;
+
+INSERT INTO alembic_version (version_num) VALUES ('0007');

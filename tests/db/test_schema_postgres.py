@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from everreach.db.engine import make_engine
-from everreach.db.migrate import alembic_config, upgrade
+from everreach.db.migrate import alembic_config, head_revision, upgrade
 from everreach.db.models import SEED_TABLES
 from tests.conftest import ENGINES, pg_scratch_database
 from tests.db.catalog import describe
@@ -139,4 +139,22 @@ def test_adopts_a_database_built_from_the_seed_sql_without_losing_rows(cli_runne
             assert hits == 1
             ranked = conn.execute(text("SELECT minus_score, is_spam FROM contact_ranks")).all()
             assert [tuple(r) for r in ranked] == [(-72, False)]  # the adopted contacts are ranked
+        eng.dispose()
+
+
+def test_db_upgrade_goes_on_from_a_database_built_from_the_supabase_files(cli_runner_pg) -> None:  # type: ignore[no-untyped-def]
+    files = sorted(SUPABASE.glob("*.sql"))
+    with pg_scratch_database() as url:
+        eng = make_engine(url)
+        with eng.begin() as conn:
+            for f in files[:-1]:  # one revision behind, as a user who applied last month's files
+                conn.exec_driver_sql(f.read_text(encoding="utf-8"))
+        first = cli_runner_pg(url, "db", "upgrade")
+        assert first.exit_code == 0, first.output
+        assert "adopted" not in first.output
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+        again = cli_runner_pg(url, "db", "upgrade")
+        assert again.exit_code == 0, again.output
+        assert "up to date" in again.output
         eng.dispose()

@@ -76,6 +76,18 @@ def _header(script: Script) -> str:
     return "".join(f"-- {line.strip()}\n" for line in [notice, *summary]) + "\n"
 
 
+def _version_record(script: Script) -> str:
+    """Statements that record the revision in alembic_version, so `everreach db upgrade` later goes on from it."""
+    return (
+        "\nCREATE TABLE IF NOT EXISTS alembic_version (\n"
+        "    version_num VARCHAR(32) NOT NULL,\n"
+        "    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n"
+        ");\n\n"
+        "DELETE FROM alembic_version;\n\n"
+        f"INSERT INTO alembic_version (version_num) VALUES ('{script.revision}');\n"
+    )
+
+
 def _tidy(sql: str) -> str:
     """The rendered SQL without trailing spaces (SQLAlchemy ends each column line with one)."""
     return "\n".join(line.rstrip() for line in sql.strip().splitlines()) + "\n"
@@ -90,7 +102,10 @@ def migration_files(script_location: str | None = None) -> list[MigrationFile]:
     if script_location is not None:
         cfg.set_main_option("script_location", script_location)
     scripts = list(reversed(list(ScriptDirectory.from_config(cfg).walk_revisions())))
-    files = [MigrationFile(f"{_version(s)}_{_slug(s)}.sql", _header(s) + _tidy(render(s))) for s in scripts]
+    files = [
+        MigrationFile(f"{_version(s)}_{_slug(s)}.sql", _header(s) + _tidy(render(s)) + _version_record(s))
+        for s in scripts
+    ]
     names = [f.name for f in files]
     if names != sorted(set(names)):
         raise ValueError(f"Supabase migration names out of revision order or repeated: {', '.join(names)}")
