@@ -133,7 +133,8 @@ def test_interrupted_claim_fails_and_is_never_resent(engine: Engine, session: Se
     session.commit()
     clock = Clock()
     crashed = _worker(engine, clock)
-    claim = crashed._claim([])  # claimed and committed, then the process "dies" before sending
+    # Claimed and committed, then the process "dies" before sending.
+    claim = crashed._claimer.claim(crashed.db, clock=clock, skipped=[])
     assert not isinstance(claim, Step)
     assert _row(session, item.id).status == "sending"
     session.rollback()
@@ -143,9 +144,9 @@ def test_interrupted_claim_fails_and_is_never_resent(engine: Engine, session: Se
         assert _row(session, item.id).status == "sending"
         session.rollback()
         # Death: the connection (PostgreSQL advisory lock) and the file lock (SQLite) go away.
-        crashed.conn.invalidate()
-        crashed.conn.close()
-        for fd in list(getattr(crashed.locks, "_fds", {}).values()):
+        crashed.db.conn.invalidate()
+        crashed.db.conn.close()
+        for fd in list(getattr(crashed.db.locks, "_fds", {}).values()):
             os.close(fd)
         step = other.step()
         assert step.recovered == [item.id]

@@ -30,11 +30,17 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 INTERRUPTED = "interrupted: delivery unknown"
+_UNLOCK = text("SELECT pg_advisory_unlock(:k)")
 
 
 def lock_key(item_id: uuid.UUID) -> int:
     """The 64-bit advisory lock key of a queue row."""
     return int.from_bytes(item_id.bytes[:8], "big", signed=True)
+
+
+def advisory_unlock(bind: Connection | Session, item_id: uuid.UUID) -> None:
+    """Drop a row's PostgreSQL claim lock held by this connection (inside the caller's transaction, if any)."""
+    bind.scalar(_UNLOCK, {"k": lock_key(item_id)})
 
 
 class ClaimLocks(Protocol):
@@ -69,7 +75,7 @@ class AdvisoryLocks:
 
     def release(self, item_id: uuid.UUID) -> None:
         """Unlock after the outcome is committed."""
-        self.conn.scalar(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(item_id)})
+        advisory_unlock(self.conn, item_id)
         if self.conn.in_transaction():
             self.conn.commit()
 

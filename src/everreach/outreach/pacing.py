@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from everreach.config import Settings
@@ -42,6 +42,16 @@ def seeded_gap_random(attempt_id: uuid.UUID) -> float:
 def counted_attempt() -> ColumnElement[bool]:
     """SQL: the attempt counts toward caps and cooldowns."""
     return or_(OutreachAttempt.outcome.is_(None), OutreachAttempt.outcome.in_(COUNTED_OUTCOMES))
+
+
+def cooling_attempt(since: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL: an attempt claimed after `since` that keeps its contact in the cooldown."""
+    return and_(counted_attempt(), OutreachAttempt.claimed_at > since)
+
+
+def cooling_message(since: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL: an automated message sent after `since` that keeps its contact in the cooldown."""
+    return and_(Message.is_outbound.is_(True), Message.sent_by_automation.is_(True), Message.sent_at > since)
 
 
 def _parse_clock(value: str, name: str) -> time:
@@ -230,17 +240,12 @@ def cooldown_until(
     claimed = (
         select(OutreachItem.contact_id, func.max(OutreachAttempt.claimed_at))
         .join(OutreachItem, OutreachItem.id == OutreachAttempt.queue_id)
-        .where(OutreachItem.contact_id.in_(contact_ids), counted_attempt(), OutreachAttempt.claimed_at > since)
+        .where(OutreachItem.contact_id.in_(contact_ids), cooling_attempt(since))
         .group_by(OutreachItem.contact_id)
     )
     automated = (
         select(Message.contact_id, func.max(Message.sent_at))
-        .where(
-            Message.contact_id.in_(contact_ids),
-            Message.is_outbound.is_(True),
-            Message.sent_by_automation.is_(True),
-            Message.sent_at > since,
-        )
+        .where(Message.contact_id.in_(contact_ids), cooling_message(since))
         .group_by(Message.contact_id)
     )
     for query in (claimed, automated):
@@ -249,3 +254,15 @@ def cooldown_until(
                 end = last + policy.cooldown
                 ends[contact_id] = max(end, ends.get(contact_id, end))
     return ends
+
+
+def next_attempt_at(
+    policy: PacingPolicy,
+    *,
+    allowed: datetime,
+    scheduled_at: datetime | None,
+    cooling_end: datetime | None,
+    now: datetime,
+) -> datetime:
+    """When one waiting row may go: after the global rules (`allowed`), its schedule and its contact's cooldown."""
+    return policy.next_active(max(allowed, scheduled_at or now, cooling_end or now))

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from everreach.config import get_settings
 from everreach.db.models import QUEUE_STATUSES, Contact, OutreachItem
 from everreach.errors import NotFoundError, ValidationError
-from everreach.outreach.pacing import GapRandom, PacingPolicy, cooldown_until, load_facts, next_send, seeded_gap_random
+from everreach.outreach.pacing import (
+    GapRandom,
+    PacingPolicy,
+    cooldown_until,
+    load_facts,
+    next_attempt_at,
+    next_send,
+    seeded_gap_random,
+)
 from everreach.outreach.schemas import NextActionQueued, PacingRead, QueueItemRead, QueueListing
 from everreach.outreach.senders import sender_class
 from everreach.relationship.queries import next_best_actions
@@ -224,10 +232,11 @@ def list_queue(
     for row in rows:
         next_at = None
         if row.status in OPEN_STATUSES:
-            candidates = [pacing.next_allowed_send, row.scheduled_at or now]
-            if row.contact_id in cooling:
-                candidates.append(cooling[row.contact_id])
-            next_at = policy.next_active(max(c for c in candidates if c is not None))
+            cooling_end = cooling.get(row.contact_id) if row.contact_id else None
+            allowed = pacing.next_allowed_send
+            next_at = next_attempt_at(
+                policy, allowed=allowed, scheduled_at=row.scheduled_at, cooling_end=cooling_end, now=now
+            )
         items.append(QueueItemRead.of(row, next_attempt_at=next_at))
     # Waiting rows in the order the worker will take them: by when each may go, then priority (SQL order).
     rank = {"sending": 0, "pending": 1, "scheduled": 1}
