@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from everreach.api import create_app
 from everreach.config import Settings
 from everreach.db.models import Contact, Conversation, Message
+from everreach.http.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

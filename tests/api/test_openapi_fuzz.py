@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy.orm import Session
 
-from everreach.api import create_app
+from everreach.http.app import create_app
 from everreach.seed.defaults import seed_defaults
 from tests.api.conftest import add_contact, add_messages, make_settings
 

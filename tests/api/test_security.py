@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from everreach.api.security import AUTH_COOKIE
+from everreach.http.security import AUTH_COOKIE
 from tests.api.conftest import csrf
 
 TOKEN = "s3cret-token-for-tests"

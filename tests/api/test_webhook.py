@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, ContactIdentity, Message, MessageExternalId
-from everreach.webhooks.signature import sign
+from everreach.http.webhooks.signature import sign
 from tests.api.conftest import APP_SECRET, VERIFY_TOKEN, add_contact
 
 OWNER = "17841400000000001"

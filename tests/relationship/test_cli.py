@@ -41,7 +41,7 @@ def test_record_then_read_as_json(cli: Callable[..., Result], engine: Engine) ->
         assert cli(*command).exit_code == 0, command
     missing = cli("health", "nobody")
     assert missing.exit_code == 1
-    assert "no contact named 'nobody'" in missing.output
+    assert "unknown contact @nobody" in missing.output
     bad = cli("value", "sarah", "gift", "x")
     assert bad.exit_code == 1
     assert "value kind" in bad.output

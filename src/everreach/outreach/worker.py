@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from everreach.config import Settings, get_settings
+from everreach.contacts.spam import is_spam
 from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
 from everreach.db.types import UTCDateTime
 from everreach.errors import ConfigError, DatabaseError
@@ -44,7 +45,7 @@ from everreach.outreach.pacing import (
     next_send,
     seeded_gap_random,
 )
-from everreach.outreach.queue import OPEN_STATUSES, is_spam, utcnow
+from everreach.outreach.queue import OPEN_STATUSES, utcnow
 from everreach.outreach.record import record_sent_message
 from everreach.outreach.schemas import QueueItemRead
 from everreach.outreach.senders import OutboundMessage, Sender, SendResult
