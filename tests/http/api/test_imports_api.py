@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Message
 from everreach.ingest.synthetic import generate_export
-from tests.api.conftest import csrf
+from tests.http.conftest import csrf
 
 
 def wait_done(client: Any, job_id: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from everreach.http.security import AUTH_COOKIE
-from tests.api.conftest import csrf
+from tests.http.conftest import csrf
 
 TOKEN = "s3cret-token-for-tests"
 

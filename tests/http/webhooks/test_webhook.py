@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, ContactIdentity, Message, MessageExternalId
 from everreach.http.webhooks.signature import sign
-from tests.api.conftest import APP_SECRET, VERIFY_TOKEN, add_contact
+from tests.http.conftest import APP_SECRET, VERIFY_TOKEN, add_contact
 
 OWNER = "17841400000000001"
 USER = "1234567890123456"

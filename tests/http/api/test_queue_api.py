@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from everreach.db.models import OutreachItem
-from tests.api.conftest import add_contact
+from tests.http.conftest import add_contact
 
 
 def test_queue_routes(client: Any, session: Session) -> None:

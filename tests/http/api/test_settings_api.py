@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from everreach.seed.defaults import seed_defaults
-from tests.api.conftest import add_contact, add_messages
+from tests.http.conftest import add_contact, add_messages
 
 
 def test_patterns_crud(client: Any) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from everreach.http.app import create_app
 from everreach.seed.defaults import seed_defaults
-from tests.api.conftest import add_contact, add_messages, make_settings
+from tests.http.conftest import add_contact, add_messages, make_settings
 
 TOKEN = "fuzz-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from everreach.relationship.service import recompute_all
 from everreach.seed.defaults import seed_defaults
-from tests.api.conftest import add_contact, add_messages, csrf
+from tests.http.conftest import add_contact, add_messages, csrf
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

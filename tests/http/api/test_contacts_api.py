@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from everreach.relationship.service import recompute_all
 from everreach.seed.defaults import seed_defaults
-from tests.api.conftest import add_contact, add_messages
+from tests.http.conftest import add_contact, add_messages
 
 
 @pytest.fixture
