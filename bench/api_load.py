@@ -240,7 +240,7 @@ def serve(database_url: str) -> Iterator[str]:
     }
     log = data_path("api_load_server.log").open("w")
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "everreach.api.app:create_app",
+        sys.executable, "-m", "uvicorn", "--factory", "everreach.http.app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

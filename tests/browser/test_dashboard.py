@@ -19,7 +19,7 @@ from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
 from everreach.relationship.service import recompute_all
 from everreach.seed.defaults import seed_defaults
-from tests.api.conftest import add_contact, add_messages
+from tests.http.conftest import add_contact, add_messages
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from everreach.api.app import create_app
 from everreach.config import Settings
+from everreach.http.app import create_app
 from tests.fuzz.strategies import json_values, texts, timestamps_ms
 
 SECRET = "fuzz-secret"

@@ -13,7 +13,7 @@ from everreach.db.models import AutomationPattern, Contact, Conversation, Messag
 from everreach.db.types import sqlite_timestamp
 from everreach.ingest import import_export
 from everreach.ingest.text import MAX_TEXT_BYTES
-from everreach.ingest.writer import ms_to_datetime, ms_to_sqlite
+from everreach.messages.writer.rows import ms_to_datetime, ms_to_sqlite
 from tests.ingest.helpers import FIXTURES, OWNER, mojibake, msg, shared_fixtures, write_thread
 
 DAY = 86_400_000

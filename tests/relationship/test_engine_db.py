@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, Message, OfferReadyContact, StageChange
 from everreach.errors import NotFoundError, ValidationError
+from everreach.messages.search import search_messages
 from everreach.relationship import queries, service
 from everreach.relationship.facts import gather
 from everreach.relationship.textfeatures import message_facts
@@ -201,7 +202,7 @@ def test_search_is_case_insensitive_newest_first_and_literal(session: Session) -
     session.flush()
 
     def found(q: str) -> list[str]:
-        return [h.text for h in queries.search_messages(session, query=q)]
+        return [h.text for h in search_messages(session, query=q)]
 
     assert found("ai") == ["ai is everywhere", "Loving the AI tools"]
     assert found("LOVING the") == ["Loving the AI tools"]
@@ -211,7 +212,7 @@ def test_search_is_case_insensitive_newest_first_and_literal(session: Session) -
     assert found('"hi" AND') == ['say "hi" AND bye']
     assert found("o") == ["ok", "50% off today", "Loving the AI tools"]
     assert found("nothing like this") == []
-    hit = queries.search_messages(session, query="ok")[0]
+    hit = search_messages(session, query="ok")[0]
     assert (hit.username, hit.is_outbound, hit.sent_at) == ("sam", False, NOW - timedelta(days=5))
     # the index follows updates and deletes
     session.execute(update(Message).where(Message.message_text == "ok").values(message_text="okay then"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
+from everreach.messages.search import search_messages
 from everreach.relationship import queries, service
 from everreach.seed.defaults import seed_defaults
 from tests.conftest import ENGINES, pg_scratch_database
@@ -46,7 +47,7 @@ def _run(url: str) -> dict[str, Any]:
                 "tasks": queries.weekly_tasks(session, now=NOW).model_dump(),
                 "contacts": [r.model_dump(mode="json") for r in queries.list_contacts(session)],
                 "search": {
-                    q: [r.model_dump(mode="json") for r in queries.search_messages(session, query=q)]
+                    q: [r.model_dump(mode="json") for r in search_messages(session, query=q)]
                     for q in ("follow", "OK", "?", "lol", "we're")
                 },
             }

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from rich.table import Table
 
 from everreach.cli.app import JsonOption, app, console, print_json, unit_of_work
+from everreach.messages.search import search_messages
 from everreach.relationship import queries, service
 from everreach.relationship.schemas import Health
 
@@ -128,7 +129,7 @@ def search(
 ) -> None:
     """Find messages containing the text, newest first."""
     with unit_of_work() as session:
-        hits = queries.search_messages(session, query=query, limit=limit)
+        hits = search_messages(session, query=query, limit=limit)
     if as_json:
         print_json(_dump(hits))
         return

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
+from everreach.catalog import service as catalog
 from everreach.cli.app import JsonOption, app, console, fail, print_json, unit_of_work
-from everreach.db.models import AutomationPattern, FitSignal, NextBestAction
 from everreach.seed.defaults import seed_defaults
 from everreach.seed.handles import parse_handles, upsert_handles
 
@@ -56,17 +55,9 @@ def _list(kind: str | None, as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     with unit_of_work() as session:
         if kind in (None, *LIST_TYPES[:4]):
-            query = select(AutomationPattern).order_by(AutomationPattern.pattern_type, AutomationPattern.pattern_key)
-            if kind:
-                query = query.where(AutomationPattern.pattern_type == kind)
             rows += [
-                {
-                    "type": p.pattern_type,
-                    "key": p.pattern_key,
-                    "value": p.pattern_value,
-                    "active": p.is_active,
-                }
-                for p in session.scalars(query)
+                {"type": p.pattern_type, "key": p.pattern_key, "value": p.pattern_value, "active": p.is_active}
+                for p in catalog.list_patterns(session, pattern_type=kind)
             ]
         if kind in (None, "template"):
             rows += [
@@ -77,9 +68,7 @@ def _list(kind: str | None, as_json: bool) -> None:
                     "stage": t.stage,
                     "active": t.is_active,
                 }
-                for t in session.scalars(
-                    select(NextBestAction).order_by(NextBestAction.lane, NextBestAction.action_key)
-                )
+                for t in catalog.list_templates(session)
             ]
         if kind in (None, "fit_signal"):
             rows += [
@@ -90,7 +79,7 @@ def _list(kind: str | None, as_json: bool) -> None:
                     "offer": s.offer_template,
                     "active": s.is_active,
                 }
-                for s in session.scalars(select(FitSignal).order_by(FitSignal.product, FitSignal.signal_key))
+                for s in catalog.list_fit_signals(session)
             ]
     if as_json:
         print_json(rows)

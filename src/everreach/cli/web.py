@@ -30,7 +30,7 @@ def serve(
     """Run the dashboard, JSON API (/api/v1) and Instagram webhook (/webhooks/instagram)."""
     import uvicorn
 
-    from everreach.api import create_app
+    from everreach.http.app import create_app
 
     settings = config.get_settings()
     host = host or settings.host

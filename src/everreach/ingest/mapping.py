@@ -7,8 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from everreach.contacts.usernames import normalise_username
 from everreach.ingest.model import ParsedThread
-from everreach.seed.handles import normalise_username
 
 # `<username>_<id>`: a numeric id in current exports, a 10-character id in older ones.
 _FOLDER = re.compile(r"^(?P<user>.+?)_(?P<id>\d{6,}|[A-Za-z0-9\-]{10})$")

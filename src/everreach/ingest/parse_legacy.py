@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from everreach.contacts.usernames import normalise_username
 from everreach.ingest.model import ParsedMessage, ParsedThread
 from everreach.ingest.parse_json import MAX_TIMESTAMP_MS
 from everreach.ingest.text import clean_text, fix_deep, fix_mojibake, system_type
-from everreach.seed.handles import normalise_username
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

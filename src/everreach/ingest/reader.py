@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from everreach.contacts.usernames import normalise_username
 from everreach.ingest.mapping import username_from_folder
 from everreach.ingest.model import ParsedMessage, ParsedThread
 from everreach.ingest.parse_html import NotAnHtmlThreadError, parse_html
@@ -19,7 +20,6 @@ from everreach.ingest.parse_json import (
 from everreach.ingest.parse_legacy import NotALegacyExportError, legacy_threads
 from everreach.ingest.sources import FileError, Source, ThreadUnit
 from everreach.ingest.text import fix_mojibake
-from everreach.seed.handles import normalise_username
 
 
 def read_unit(source: Source, unit: ThreadUnit, *, timezone: str) -> Iterator[ParsedThread]:

@@ -15,7 +15,8 @@ from everreach.ingest.model import ParsedThread
 from everreach.ingest.reader import read_unit
 from everreach.ingest.sources import FileError, Source, ThreadUnit
 from everreach.ingest.text import fit_text
-from everreach.ingest.writer import BatchResult, Writer
+from everreach.messages.writer.bulk import Writer
+from everreach.messages.writer.rows import BatchResult
 
 #: How many threads are read to find the participant common to all of them.
 OWNER_PROBE_THREADS = 50

@@ -14,7 +14,9 @@ from sqlalchemy import String, case, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from everreach.config import get_settings
-from everreach.db.models import QUEUE_STATUSES, Contact, OutreachItem
+from everreach.contacts.lookup import get_contact
+from everreach.contacts.spam import is_spam
+from everreach.db.models import QUEUE_STATUSES, OutreachItem
 from everreach.errors import NotFoundError, ValidationError
 from everreach.outreach.pacing import (
     GapRandom,
@@ -29,11 +31,9 @@ from everreach.outreach.schemas import NextActionQueued, PacingRead, QueueItemRe
 from everreach.outreach.senders import sender_class
 from everreach.relationship.queries import next_best_actions
 from everreach.relationship.service import record_template_used
-from everreach.seed.handles import normalise_username
 
 OPEN_STATUSES = ("pending", "scheduled")
 CANCELLABLE = ("pending", "scheduled", "failed")
-SPAM_TAG = "spam"
 DEFAULT_LIMIT = 100
 
 
@@ -47,22 +47,6 @@ def _aware(when: datetime) -> datetime:
     if when.tzinfo is None:
         return when.replace(tzinfo=PacingPolicy.from_settings(get_settings()).tz).astimezone(UTC)
     return when.astimezone(UTC)
-
-
-def is_spam(contact: Contact) -> bool:
-    """A contact flagged as spam carries the tag "spam"."""
-    return SPAM_TAG in (contact.tags or [])
-
-
-def find_contact(session: Session, username: str) -> Contact:
-    """The contact with this username, or NotFoundError."""
-    name = normalise_username(username)
-    if not name:
-        raise ValidationError("username is empty")
-    contact = session.scalar(select(Contact).where(Contact.instagram_username == name))
-    if contact is None:
-        raise NotFoundError(f"unknown contact @{name}: import their messages first or check the spelling")
-    return contact
 
 
 def check_text(text: str, *, sender: str | None = None) -> str:
@@ -88,7 +72,7 @@ def add_to_queue(
 ) -> QueueItemRead:
     """Queue one message to a contact (scheduled when `at` is in the future); refuses spam contacts."""
     now = now or utcnow()
-    contact = find_contact(session, username)
+    contact = get_contact(session, username=username)
     if is_spam(contact):
         raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
     cleaned = check_text(text)
@@ -114,7 +98,7 @@ def add_to_queue(
 def add_next_best_action(session: Session, *, username: str, now: datetime | None = None) -> NextActionQueued:
     """Queue the contact's top next best action (its filled template) and record the template as used."""
     now = now or utcnow()
-    contact = find_contact(session, username)
+    contact = get_contact(session, username=username)
     if is_spam(contact):
         raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
     suggestions = next_best_actions(session, username=contact.instagram_username, now=now)

@@ -59,7 +59,8 @@ from everreach.db.models import (
     StageChange,
 )
 from everreach.relationship import scoring
-from everreach.relationship.facts import CONTEXT_FIELDS, recent_params, recent_stmt, totals_stmt
+from everreach.relationship.facts import CONTEXT_FIELDS
+from everreach.relationship.message_facts import recent_params, recent_stmt, totals_stmt
 from everreach.relationship.textfeatures import floor_int
 
 #: What an ordinary contact's recorded components are (no context, value, promises, consent or trust).

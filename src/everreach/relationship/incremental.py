@@ -40,10 +40,10 @@ MAX_SHARE = 0.25
 @lru_cache
 def rules_fingerprint() -> str:
     """A digest of the code that turns messages into stored facts and scores: new rules, new facts."""
-    from everreach.relationship import bulk, facts, scoring, textfeatures, touch
+    from everreach.relationship import bulk, facts, message_facts, scoring, textfeatures, touch
 
     digest = hashlib.sha256()
-    for module in (bulk, facts, scoring, textfeatures, touch):
+    for module in (bulk, facts, message_facts, scoring, textfeatures, touch):
         try:
             digest.update(inspect.getsource(module).encode())
         except OSError:  # installed without sources: the release stands for its rules

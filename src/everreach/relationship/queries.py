@@ -1,4 +1,4 @@
-"""Read-side queries of the relationship engine: health, next best actions, listings, tasks, search.
+"""Read-side queries of the relationship engine: health, next best actions, listings, tasks.
 
 Health and next best action compute a contact's components fresh at `now` (a few indexed queries for one
 contact); listings read the stored score and stage that recompute keeps, with the lane derived in SQL (offer
@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from everreach.contacts.lookup import get_contact
+from everreach.contacts.spam import spam_sql
 from everreach.db.models import (
     STAGES,
     Contact,
@@ -46,7 +48,6 @@ from everreach.db.models import (
 from everreach.errors import ValidationError
 from everreach.relationship import actions, scoring, stages
 from everreach.relationship.facts import TEMPLATE_USED, gather
-from everreach.relationship.ranks import spam_sql
 from everreach.relationship.recompute import utcnow
 from everreach.relationship.schemas import (
     Action,
@@ -58,12 +59,9 @@ from everreach.relationship.schemas import (
     FitSignalCount,
     Health,
     NextActions,
-    SearchHit,
     StageChangeRow,
     WeeklyTasks,
 )
-from everreach.relationship.search import search_messages as _search
-from everreach.relationship.service import get_contact
 
 SORTS = ("score", "username", "recent", "stale")
 TEMPLATE_COOLDOWN = timedelta(days=30)
@@ -260,11 +258,6 @@ def _tasks_stmt(dialect: str, with_offers: bool) -> Any:
         username, score, cid = sub.c
         branches.append(select(literal(name).label("bucket"), username, score, cid))
     return union_all(*branches)
-
-
-def search_messages(session: Session, *, query: str, limit: int = 20) -> list[SearchHit]:
-    """Messages containing `query`, case-insensitive, newest first (see relationship/search.py)."""
-    return _search(session, query=query, limit=limit)
 
 
 def list_contacts(

@@ -14,25 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Boolean, ColumnElement, Connection, delete, func, insert, literal_column, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 
+from everreach.contacts.spam import spam_sql
 from everreach.db.models import Contact, ContactRank
 from everreach.errors import DatabaseError
 
 PAUSE_SETTING = "everreach.ranks_paused"
 SQLITE_UPDATE_TRIGGER = "contact_ranks_au"
-
-
-def spam_sql(dialect: str) -> ColumnElement[bool]:
-    """The contact is flagged as spam: 'spam' is one of its tags (TEXT[] on PostgreSQL, a JSON list on SQLite)."""
-    if dialect == "postgresql":
-        return literal_column("coalesce(instagram_contacts.tags @> ARRAY['spam'], false)", Boolean)
-    # A LIKE on the JSON text first: cheap, and only the rare rows it lets through pay for json_each.
-    return literal_column(
-        "(coalesce(instagram_contacts.tags, '') LIKE '%\"spam\"%' AND json_valid(instagram_contacts.tags) "
-        "AND EXISTS (SELECT 1 FROM json_each(instagram_contacts.tags) WHERE value = 'spam'))",
-        Boolean,
-    )
 
 
 def rebuild(conn: Connection) -> None:

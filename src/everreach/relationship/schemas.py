@@ -94,15 +94,6 @@ class WeeklyTasks(BaseModel):
     offers: list[str]
 
 
-class SearchHit(BaseModel):
-    """A message that contains the query."""
-
-    username: str
-    text: str
-    is_outbound: bool
-    sent_at: datetime | None
-
-
 class FitSignalCount(BaseModel):
     """An active fit signal and how often it matched."""
 
@@ -143,3 +134,26 @@ class RecomputeReport(BaseModel):
     new_fit_matches: int
     #: Contacts whose messages a full recompute read again; None when it read every message (or for a partial one).
     reread_contacts: int | None = None
+
+
+class Bucket(BaseModel):
+    """One bar of a histogram."""
+
+    low: int
+    high: int
+    count: int
+
+
+class Stats(BaseModel):
+    """Totals for the dashboard: contacts, messages, stages, score distribution, queue states."""
+
+    contacts: int
+    spam_contacts: int
+    messages: int
+    inbound: int
+    outbound: int
+    conversations: int
+    last_message_at: datetime | None
+    by_stage: dict[str, int]
+    score_histogram: list[Bucket]
+    queue: dict[str, int]

@@ -11,11 +11,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from everreach.contacts.lookup import get_contact
 from everreach.db.models import STAGES, Contact, RelationshipEvent, StageChange
-from everreach.errors import NotFoundError, ValidationError
+from everreach.errors import ValidationError
 from everreach.relationship.facts import CONTEXT_FIELDS, PURCHASE, TEMPLATE_USED
 from everreach.relationship.recompute import recompute, utcnow
 from everreach.relationship.schemas import Health, RecomputeReport
@@ -23,20 +23,6 @@ from everreach.relationship.scoring import CONSENT_POINTS, TRUST_KINDS, VALUE_KI
 from everreach.relationship.stages import stage_index
 
 CONSENT_KINDS = tuple(CONSENT_POINTS)
-
-
-def normalise_username(username: str) -> str:
-    """Usernames are stored lower-case without '@'."""
-    return username.strip().lstrip("@").lower()
-
-
-def get_contact(session: Session, *, username: str) -> Contact:
-    """The contact with this username, or NotFoundError."""
-    name = normalise_username(username)
-    contact = session.scalars(select(Contact).where(Contact.instagram_username == name)).first()
-    if contact is None:
-        raise NotFoundError(f"no contact named {name!r}")
-    return contact
 
 
 def recompute_all(session: Session, *, now: datetime | None = None, rescan: bool = False) -> RecomputeReport:

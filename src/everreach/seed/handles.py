@@ -10,13 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from everreach.contacts.usernames import normalise_username
 from everreach.db.models import AutomationPattern
 from everreach.errors import ValidationError
-
-
-def normalise_username(raw: str) -> str:
-    """Instagram usernames are case-insensitive; store them lower-case without a leading @."""
-    return raw.strip().lstrip("@").lower()
 
 
 def parse_handles(path: Path) -> dict[str, str]:

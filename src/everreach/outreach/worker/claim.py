@@ -14,10 +14,11 @@ from sqlalchemy import Select, bindparam, exists, func, insert, or_, select, upd
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from everreach.contacts.spam import is_spam
 from everreach.db.models import Contact, ContactIdentity, Message, OutreachAttempt, OutreachItem
 from everreach.db.types import UTCDateTime
 from everreach.outreach.pacing import GapRandom, PacingPolicy, cooling_attempt, cooling_message
-from everreach.outreach.queue import OPEN_STATUSES, is_spam
+from everreach.outreach.queue import OPEN_STATUSES
 from everreach.outreach.schemas import QueueItemRead
 from everreach.outreach.senders import OutboundMessage, Sender
 from everreach.outreach.worker.connection import WorkerConnection

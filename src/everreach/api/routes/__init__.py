@@ -1,9 +1,0 @@
-"""Every JSON route under /api/v1."""
-
-from fastapi import APIRouter
-
-from everreach.api.routes import catalog, contacts, imports, messages, queue
-
-router = APIRouter(prefix="/api/v1")
-for module in (contacts, messages, queue, catalog, imports):
-    router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Contacts: lookup by username or id, usernames, identity merge, the spam flag and the message counters."""

@@ -1,0 +1,77 @@
+"""The FastAPI application: JSON API under /api/v1, the Instagram webhook, and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from everreach import __version__
+from everreach.config import Settings, get_settings
+from everreach.db import migrate
+from everreach.db.engine import make_engine, session_factory
+from everreach.errors import DatabaseError
+from everreach.http.api import router as api_router
+from everreach.http.errors import install_error_handlers
+from everreach.http.security import SecurityMiddleware
+from everreach.http.webhooks.router import router as webhook_router
+from everreach.ingest.jobs import ImportJobs
+
+
+def open_database(settings: Settings) -> Engine:
+    """An engine on the configured database, at the current migration (SQLite is migrated on first use)."""
+    url = settings.resolved_database_url()
+    # A server keeps its PostgreSQL connections: one per worker thread that may hold a session at once, so a
+    # burst of requests never waits for a new server process to be forked (the 5-connection default does).
+    pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+    engine = make_engine(url, **pool)
+    try:
+        if engine.dialect.name == "sqlite":
+            migrate.upgrade(engine)
+        with engine.connect() as conn:
+            migrate.require_current(conn)
+    except Exception as exc:
+        engine.dispose()
+        if isinstance(exc, DatabaseError):
+            raise
+        raise DatabaseError(f"cannot open database: {migrate.first_line(exc)}") from exc
+    return engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app on the given settings (default: the process settings)."""
+    settings = settings or get_settings()
+    engine = open_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="EverReach",
+        version=__version__,
+        description="Local-first, relationship-first CRM for Instagram DMs.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.imports = ImportJobs(sessions=app.state.sessions, upload_dir=settings.data_dir / "uploads")
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(webhook_router)
+    from everreach.http.web.pages import router as pages_router
+
+    app.include_router(pages_router)
+    static = resources.files("everreach.http.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

@@ -1,0 +1,76 @@
+"""Message search: substring, case-insensitive, newest first (the seed's `ILIKE '%q%'`), made fast.
+
+PostgreSQL: `ILIKE` with the wildcards of the query escaped; the pg_trgm GIN index (`idx_messages_text_trgm`)
+serves it, and the planner walks `idx_messages_sent` instead when the term is common.
+
+SQLite: queries of three characters or more ask the FTS5 trigram table (`instagram_messages_fts`, rowid-linked
+to the messages) for matching rowids, as a quoted phrase so FTS syntax in the query is inert. When that finds
+more than CANDIDATE_CAP rows the term is common, and a scan of the newest messages with LIKE finds the first
+hits sooner; shorter queries (which trigrams cannot serve) take the same scan. LIKE wildcards are escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from everreach.db.models import Contact, Message
+from everreach.messages.schemas import SearchHit
+
+CANDIDATE_CAP = 2000
+ESCAPE = "\\"
+
+
+def like_pattern(query: str) -> str:
+    """'%query%' with LIKE's wildcards and the escape character escaped."""
+    escaped = query.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
+    return f"%{escaped}%"
+
+
+def fts_phrase(query: str) -> str:
+    """The query as one FTS5 phrase (double quotes doubled), so operators and punctuation mean nothing."""
+    return '"' + query.replace('"', '""') + '"'
+
+
+def _base() -> Select[str, str, bool, datetime | None]:
+    return (
+        select(Contact.instagram_username, Message.message_text, Message.is_outbound, Message.sent_at)
+        .join(Contact, Contact.id == Message.contact_id)
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+    )
+
+
+def _hits(rows: list[Any]) -> list[SearchHit]:
+    return [SearchHit(username=r[0], text=r[1], is_outbound=r[2], sent_at=r[3]) for r in rows]
+
+
+def search_messages(session: Session, *, query: str, limit: int = 20) -> list[SearchHit]:
+    """Messages containing `query` (case-insensitive), newest first, at most `limit`."""
+    if not query:
+        return []
+    limit = max(1, min(limit, 500))
+    pattern = like_pattern(query)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = _base().where(Message.message_text.ilike(pattern, escape=ESCAPE)).limit(limit)
+        return _hits(list(session.execute(stmt)))
+    if len(query) >= 3:
+        rowids = (
+            session.execute(
+                text("SELECT rowid FROM instagram_messages_fts WHERE instagram_messages_fts MATCH :q LIMIT :cap"),
+                {"q": fts_phrase(query), "cap": CANDIDATE_CAP + 1},
+            )
+            .scalars()
+            .all()
+        )
+        if len(rowids) <= CANDIDATE_CAP:
+            if not rowids:
+                return []
+            rowid: ColumnElement[int] = literal_column("instagram_messages.rowid")
+            stmt = _base().where(rowid.in_(list(rowids))).limit(limit)
+            return _hits(list(session.execute(stmt)))
+    # SQLite's LIKE already ignores ASCII case; lower() would only cost time.
+    stmt = _base().where(Message.message_text.like(pattern, escape=ESCAPE)).limit(limit)
+    return _hits(list(session.execute(stmt)))

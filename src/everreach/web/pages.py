@@ -1,9 +1,0 @@
-"""Every dashboard page router, combined."""
-
-from fastapi import APIRouter
-
-from everreach.web import manage, people
-
-router = APIRouter(include_in_schema=False)
-router.include_router(people.router)
-router.include_router(manage.router)

@@ -1,0 +1,68 @@
+"""Every dashboard page renders on both engines, escapes stranger-supplied text, and its forms work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from everreach.relationship.service import recompute_all
+from everreach.seed.defaults import seed_defaults
+from tests.http.conftest import add_contact, add_messages, csrf
+
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+@pytest.fixture
+def data(session: Session) -> None:
+    seed_defaults(session)
+    jane = add_contact(session, "jane", display_name=EVIL)
+    add_messages(session, jane, [(f"hi {EVIL}", False), ("i keep forgetting to follow up", False)])
+    session.commit()
+    recompute_all(session)
+    session.commit()
+
+
+PAGES = ["/", "/contacts", "/contacts?sort=username&min_score=0", "/contacts/jane", "/search?q=alert", "/queue",
+         "/pipeline", "/settings", "/import", "/login"]  # fmt: skip
+
+
+def test_pages_render_escaped(client: Any, data: None) -> None:
+    for path in PAGES:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert "<script>alert" not in r.text, path
+        assert 'onerror="alert' not in r.text, path
+    for path in ("/contacts/jane", "/search?q=alert"):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(path).text
+
+
+def test_context_card_form_updates_score(client: Any, data: None) -> None:
+    before = client.get("/api/v1/contacts/jane/health").json()["score"]
+    r = client.post(
+        "/contacts/jane/context",
+        data={"what_theyre_building": "a studio app", "current_friction": "no system", "csrf_token": csrf(client)},
+    )
+    assert r.status_code == 200
+    assert "Score is now" in r.text
+    assert client.get("/api/v1/contacts/jane/health").json()["score"] > before
+
+
+def test_record_stage_and_settings_forms(client: Any, data: None) -> None:
+    token = csrf(client)
+    r = client.post(
+        "/contacts/jane/record", data={"what": "value", "kind": "link", "note": "guide", "csrf_token": token}
+    )
+    assert "Recorded" in r.text
+    bad = client.post("/contacts/jane/record", data={"what": "value", "kind": "nope", "csrf_token": token})
+    assert bad.status_code == 422
+    assert "kind" in bad.text
+    r = client.post("/contacts/jane/stage", data={"stage": "trust_signals", "reason": "knows me", "csrf_token": token})
+    assert "Stage set to trust signals" in r.text
+    r = client.post(
+        "/settings/patterns",
+        data={"pattern_type": "spam_pattern", "pattern_key": "loans", "pattern_value": "loan", "csrf_token": token},
+    )
+    assert "Pattern loans added." in r.text
+    assert client.get("/contacts/nobody").status_code == 404
