@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from everreach.relationship.fitmatch import Matcher, content_tokens
+from everreach.understanding.lexical import Matcher, content_tokens
 from everreach.seed.defaults import load_defaults
 
 
