@@ -17,11 +17,12 @@ from numpy.typing import NDArray
 from everreach.understanding.definitions import Definitions
 from everreach.understanding.model import EmbeddingModel, words_of
 
-NEGATIONS = frozenset(
-    "not no never nothing nobody none nowhere without zero cant can't cannot dont don't doesnt doesn't didnt "
-    "didn't isnt isn't arent aren't wont won't wasnt wasn't havent haven't hasnt hasn't nope idk "
-    "couldnt couldn't shouldnt shouldn't wouldnt wouldn't".split()
-)
+_NEGATIONS_TEXT = """
+not no never nothing nobody none nowhere without zero cant can't cannot dont don't doesnt doesn't didnt didn't
+isnt isn't arent aren't wont won't wasnt wasn't havent haven't hasnt hasn't nope idk couldnt couldn't shouldnt
+shouldn't wouldnt wouldn't
+"""
+NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
 STEPS = 250
 L2 = 1e-2
 LEARNING_RATE = 0.05
