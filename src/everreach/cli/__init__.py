@@ -8,6 +8,7 @@ from everreach.cli import ingest as _ingest  # noqa: F401
 from everreach.cli import outreach as _outreach  # noqa: F401
 from everreach.cli import relationship as _relationship  # noqa: F401
 from everreach.cli import seed as _seed  # noqa: F401
+from everreach.cli import understanding as _understanding  # noqa: F401
 from everreach.cli import web as _web  # noqa: F401
 from everreach.cli.app import app
 

@@ -168,7 +168,6 @@ def contacts(
     )
 
 
-@app.command("fit-signals")
 def fit_signals(as_json: JsonOption = False) -> None:
     """Active fit signals with how many messages and contacts matched each."""
     with unit_of_work() as session:

@@ -22,7 +22,7 @@ from sqlalchemy import delete, false, func, insert, literal, literal_column, sel
 from sqlalchemy.orm import Session
 
 from everreach.db.models import FitSignal, FitSignalMatch, FitSignalPhrase, FitSignalScan, Message
-from everreach.relationship.fitmatch import Matcher
+from everreach.understanding.lexical import Matcher
 
 SCAN_NAME = "inbound"
 ANALYZE_AFTER = 5000  # new matches in one scan that refresh PostgreSQL's statistics of the table

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from everreach.relationship.fitmatch import Matcher, content_tokens
 from everreach.seed.defaults import load_defaults
+from everreach.understanding.lexical import Matcher, content_tokens
 
 
 @pytest.fixture(scope="module")

@@ -170,7 +170,8 @@ class Matcher:
         if token in self._typo_cache:
             return self._typo_cache[token]
         best: str | None = None
-        if len(token) >= 4 and not token.isdigit():
+        # Tokens with a digit (numbers, links, handles) are never typos of a phrase word.
+        if len(token) >= 4 and not any(ch.isdigit() for ch in token):
             best_ratio = 0.8
             for v in self.vocab:
                 if v[0] != token[0] or abs(len(v) - len(token)) > 2 or len(v) < 4:

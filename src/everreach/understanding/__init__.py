@@ -1,0 +1,36 @@
+"""Message understanding: intents and fit signals recognised per message by a packaged sentence model.
+
+Model: WordLlama `l2_supercat` 256-dim static token embeddings (PyPI `wordllama`, MIT; the weights and the
+tokenizer ship inside the wheel, read from its folder with no download, see model.py). Chosen because it is
+the packaged model the issue names: small (about 19 MB), no network, load about 0.3 s.
+
+Measured on the held-out set (tests/understanding/heldout.jsonl, 275 messages, committed before any training
+phrase): fit signals micro F1 about 0.60, intents F1 0.40-0.82. The issue's targets (0.95; each intent
+precision 0.90, recall 0.85) are not met: a mean of static word vectors with one linear layer, trained on a
+few hundred example phrases, does not generalise to real paraphrases that well. tests/understanding/
+test_heldout.py holds the measured floors and keeps the targets as a strict expected failure.
+"""
+
+from __future__ import annotations
+
+from everreach.understanding.classifier import Classifier
+from everreach.understanding.service import get_classifier
+from everreach.understanding.signals import classifier_for
+from everreach.understanding.types import (
+    INBOUND_INTENTS,
+    OUTBOUND_INTENTS,
+    Match,
+    MessageToRead,
+    SignalDefinition,
+)
+
+__all__ = [
+    "INBOUND_INTENTS",
+    "OUTBOUND_INTENTS",
+    "Classifier",
+    "Match",
+    "MessageToRead",
+    "SignalDefinition",
+    "classifier_for",
+    "get_classifier",
+]

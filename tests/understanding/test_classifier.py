@@ -1,0 +1,75 @@
+"""The classifier over the seed's signals: near-misses, direction, evidence, batches and the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from everreach.understanding import (
+    INBOUND_INTENTS,
+    OUTBOUND_INTENTS,
+    Classifier,
+    MessageToRead,
+    SignalDefinition,
+    get_classifier,
+)
+from tests.understanding.conftest import seed_signals
+
+
+def keys(classifier: Classifier, text: str, *, outbound: bool = False, automated: bool = False) -> set[str]:
+    return {m.key for m in classifier.classify([MessageToRead(text, outbound, automated)])[0]}
+
+
+@pytest.mark.parametrize(
+    "text", ["i never forget to follow up", "i know exactly what to post", "thanks for following up so quickly"]
+)
+def test_near_misses_match_no_fit_signal(seed_classifier: Classifier, text: str) -> None:
+    signals = {c.key for c in seed_classifier.classes if c.kind == "fit_signal"}
+    assert keys(seed_classifier, text) & signals == set()
+
+
+def test_exact_phrasings_still_match(seed_classifier: Classifier) -> None:
+    assert "follow_up_messy" in keys(seed_classifier, "i always forget to follow up w ppl")
+    assert "network_messy" in keys(seed_classifier, "my dms are a mess")
+
+
+def test_direction_rules(seed_classifier: Classifier) -> None:
+    assert keys(seed_classifier, "i'll send you the template tomorrow", outbound=True) == {"promise"}
+    assert keys(seed_classifier, "i'll send you the template tomorrow", outbound=True, automated=True) == set()
+    outbound = keys(seed_classifier, "i always forget to follow up too lol", outbound=True)
+    assert outbound <= set(OUTBOUND_INTENTS)
+    inbound = keys(seed_classifier, "thank you so much for the intro!")
+    assert "thanks" in inbound
+    assert inbound <= {c.key for c in seed_classifier.classes if not c.outbound}
+    assert set(INBOUND_INTENTS).isdisjoint(OUTBOUND_INTENTS)
+
+
+def test_every_match_carries_its_evidence(seed_classifier: Classifier) -> None:
+    (match,) = seed_classifier.classify([MessageToRead("what do you think of my new logo?", False)])[0]
+    assert match.kind == "intent"
+    assert match.key == "asks_opinion"
+    assert match.product is None
+    assert 0.5 < match.probability <= 1.0
+    opinion = next(c for c in seed_classifier.classes if c.key == "asks_opinion")
+    assert match.nearest_phrase in opinion.examples
+    assert match.source == "model"
+    signal = next(m for m in seed_classifier.classify([MessageToRead("my dms are a mess", False)])[0])
+    assert (signal.kind, signal.product, signal.source) == ("fit_signal", "everreach", "both")
+
+
+def test_a_batch_reads_like_one_message_at_a_time(seed_classifier: Classifier) -> None:
+    texts = ["", "lol", "my inbox is chaos", "yes please send it", "my inbox is chaos", "🙏", "we launched!!"]
+    batch = seed_classifier.classify([MessageToRead(t, False) for t in texts])
+    assert batch == [seed_classifier.classify([MessageToRead(t, False)])[0] for t in texts]
+    assert batch[0] == ()
+    assert batch[2] == batch[4]
+    for matches in batch:
+        assert [m.probability for m in matches] == sorted((m.probability for m in matches), reverse=True)
+
+
+def test_cached_by_the_definitions() -> None:
+    first = get_classifier(seed_signals())
+    assert get_classifier(seed_signals()) is first
+    changed = [*seed_signals()[:-1], SignalDefinition("services", "needs_system_build", "changed", ("a b c",))]
+    other = get_classifier(changed)
+    assert other is not first
+    assert other.definitions_key != first.definitions_key
