@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}  # fmt: skip
 _DAYS = {d: i for i, d in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])}
-_TIME = re.compile(r"(?:,?\s*(?:at\s+)?)(\d{1,2}):(\d{2})\s*([AaPp][Mm])?$")
+_TIME = re.compile(r"(?:^|[\s,]+(?:at\s+)?)(\d{1,2}):(\d{2})\s*([AaPp][Mm])?$")
 _NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
 _WEEKDAY = re.compile(r"^([A-Za-z]{3,9})\.?$")
