@@ -96,7 +96,7 @@ class ThreadList:
             conv.wait_for(state="attached")
             link = conv.locator(patterns.css("profile_link")).first
             link.wait_for(state="attached", timeout=self.wait_seconds * 1000)
-        except Exception:  # noqa: BLE001 - a missing header link is reported by the caller, by selector key
+        except Exception:  # a missing header link is reported by the caller, by selector key
             return None
         href = str(link.get_attribute("href") or "")
         parts = [p for p in urlsplit(href).path.split("/") if p]

@@ -89,5 +89,17 @@ SCROLL_UP = (
 }"""
 )
 
+#: What changes when older rows arrive: the scroller's height and its first text.
+FINGERPRINT = (
+    "(conv) => {"
+    + _FIND
+    + """
+  const s = findScroller(conv);
+  return s ? s.scrollHeight + ':' + (s.innerText || '').slice(0, 80) : '';
+}"""
+)
+
 #: Scroll the thread list to its end (more rows load lazily).
-SCROLL_LIST = "(el) => { el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll')); return el.scrollHeight; }"
+SCROLL_LIST = (
+    "(el) => { el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll')); return el.scrollHeight; }"
+)

@@ -24,7 +24,7 @@ def parse_count(raw: str) -> int | None:
         text = text[:-1]
     text = text.replace(",", "")
     try:
-        return int(round(float(text) * scale))
+        return round(float(text) * scale)
     except ValueError:
         return None
 

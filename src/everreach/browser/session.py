@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -95,7 +96,9 @@ class Browser:
         self.open()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def open(self) -> None:
@@ -143,10 +146,8 @@ class Browser:
     def close(self) -> None:
         """Close the browser and Playwright."""
         if self.context is not None:
-            try:
+            with contextlib.suppress(Exception):  # a browser that already died must not hide the first error
                 self.context.close()
-            except Exception:  # noqa: BLE001 - closing a browser that already died must not hide the first error
-                pass
             self.context = None
         if self._pw is not None:
             self._pw.stop()

@@ -167,8 +167,7 @@ class SyncStore:
         conversation = w.conversation(contact, THREAD_PREFIX + thread.thread_id, tab=thread.tab, is_archived=False)
         oldest_first = thread.messages[::-1]
         parsed = [
-            ParsedMessage("", _ms(stored_time(m)), m.text, m.message_type, _raw(m, self.provider))
-            for m in oldest_first
+            ParsedMessage("", _ms(stored_time(m)), m.text, m.message_type, _raw(m, self.provider)) for m in oldest_first
         ]
         pending = w.prepare_rows(contact, conversation, parsed, [m.outbound for m in oldest_first])
         pending.tab = thread.tab

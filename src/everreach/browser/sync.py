@@ -53,8 +53,9 @@ class InboxSync:
         self.settings = settings
         self.pacer = pacer or Pacer(settings)
         self.clock = clock
-        self.list = ThreadList(browser, wait_seconds=settings.browser_wait_seconds,
-                               settle_seconds=settings.browser_settle_seconds)
+        self.list = ThreadList(
+            browser, wait_seconds=settings.browser_wait_seconds, settle_seconds=settings.browser_settle_seconds
+        )
         self.reader = ThreadReader(browser, self.patterns, tz=settings.timezone,
                                    settle_seconds=settings.browser_settle_seconds)  # fmt: skip
         state_file = settings.data_dir / "browser" / "sync-state.json"
@@ -158,8 +159,16 @@ class InboxSync:
                 progress(summary)
 
 
-def sync_inbox(engine: Engine, settings: Settings, *, views: tuple[str, ...] = VIEWS, max_threads: int | None = None,
-               profiles: bool = True, headless: bool | None = None, progress: Progress | None = None) -> SyncSummary:  # fmt: skip
+def sync_inbox(
+    engine: Engine,
+    settings: Settings,
+    *,
+    views: tuple[str, ...] = VIEWS,
+    max_threads: int | None = None,
+    profiles: bool = True,
+    headless: bool | None = None,
+    progress: Progress | None = None,
+) -> SyncSummary:
     """Open the browser on the user's profile and run one sync."""
     with Browser(settings, headless=headless) as browser:
         return InboxSync(engine, browser, settings).run(

@@ -192,6 +192,4 @@ class ThreadReader:
     @staticmethod
     def _row_count(conv: Any) -> str:
         # The first row's text changes when older rows are prepended, even if old rows left the DOM.
-        return str(conv.evaluate("(c) => { const s = [...c.querySelectorAll('*')].find(e => "
-                                 "['auto','scroll'].includes(getComputedStyle(e).overflowY)); "
-                                 "return s ? s.scrollHeight + ':' + (s.innerText || '').slice(0, 80) : ''; }"))  # fmt: skip
+        return str(conv.evaluate(page_js.FINGERPRINT))

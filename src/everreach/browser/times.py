@@ -79,10 +79,10 @@ def _day(rest: str, today: date) -> date | None:
         return _safe_date(year, month, day_n)
     month_day = _MONTH_DAY.match(rest)
     if month_day:
-        month = _MONTHS.get(month_day.group(1)[:3].lower())
-        if month is None:
+        named = _MONTHS.get(month_day.group(1)[:3].lower())
+        if named is None:
             return None
-        day_n = int(month_day.group(2))
+        month, day_n = named, int(month_day.group(2))
         if month_day.group(3):
             return _safe_date(int(month_day.group(3)), month, day_n)
         guess = _safe_date(today.year, month, day_n)

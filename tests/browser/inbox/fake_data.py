@@ -71,7 +71,9 @@ def make_threads(count: int, per_thread: int, *, now: datetime, seed: int = 7, v
         last = now - timedelta(minutes=7 + 53 * k, seconds=rng.randint(0, 59))
         times = [last]
         for _ in range(per_thread - 1):
-            gap = timedelta(hours=rng.uniform(2, 40)) if rng.random() < 0.12 else timedelta(seconds=rng.randint(20, 600))
+            gap = (
+                timedelta(hours=rng.uniform(2, 40)) if rng.random() < 0.12 else timedelta(seconds=rng.randint(20, 600))
+            )
             times.append(times[-1] - gap)
         times.reverse()
         msgs: list[FakeMessage] = []
@@ -84,7 +86,9 @@ def make_threads(count: int, per_thread: int, *, now: datetime, seed: int = 7, v
             elif roll < 0.05:
                 kind = "attachment"
             mid_roll = rng.random()
-            mid = None if (mid_roll < 0.12 and kind == "text") else f"mid.$cAAB{k:03d}{i:05d}{rng.randint(0, 10**6):06d}"
+            mid = (
+                None if (mid_roll < 0.12 and kind == "text") else f"mid.$cAAB{k:03d}{i:05d}{rng.randint(0, 10**6):06d}"
+            )
             text = f"t{k} message {i}: " + rng.choice(
                 ["how is the launch going?", "haha yes", "let me check and get back to you", "sounds good",
                  "can you send me the link", "i'll think about it\nand tell you tomorrow", "thanks so much!!"]

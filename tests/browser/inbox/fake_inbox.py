@@ -126,10 +126,12 @@ class FakeInbox:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeInbox
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 
-    def _send(self, body: str, *, status: int = 200, kind: str = "text/html", headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, body: str, *, status: int = 200, kind: str = "text/html", headers: dict[str, str] | None = None
+    ) -> None:
         data = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", f"{kind}; charset=utf-8")
@@ -226,7 +228,10 @@ def _preview(m: FakeMessage) -> str:
 
 
 def _profile(t: FakeThread) -> str:
-    desc = f"{t.followers:,} Followers, {t.following:,} Following, 89 Posts - See Instagram photos and videos from {t.name} (@{t.username})"
+    desc = (
+        f"{t.followers:,} Followers, {t.following:,} Following, 89 Posts - "
+        f"See Instagram photos and videos from {t.name} (@{t.username})"
+    )
     bio = "<br>".join(html.escape(line) for line in t.bio.splitlines())
     thread_url = f"/direct/t/{t.id}/"
     return f"""<!doctype html><html><head><title>{html.escape(t.name)} (@{t.username})</title>
@@ -234,7 +239,8 @@ def _profile(t: FakeThread) -> str:
 <meta property="og:description" content="{html.escape(desc)}"></head><body>
 <header><section><h2>{t.username}</h2><div role="button">Follow</div>
 <div role="button" onclick="location.href='{thread_url}'">Message</div>
-<ul><li><span>89</span> posts</li><li><span>{t.followers:,}</span> followers</li><li><span>{t.following:,}</span> following</li></ul>
+<ul><li><span>89</span> posts</li><li><span>{t.followers:,}</span> followers</li>
+<li><span>{t.following:,}</span> following</li></ul>
 <span>{html.escape(t.name)}</span><div>{bio}</div></section></header><main>posts</main></body></html>"""
 
 

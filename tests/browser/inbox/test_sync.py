@@ -39,7 +39,9 @@ def windows(thread: FakeThread, now: object) -> list[tuple[object, object]]:
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, FakeInbox, SyncSummary, SyncSummary, object]]:
+def big(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Engine, FakeInbox, SyncSummary, SyncSummary, object]]:
     """50 threads x 200 messages, synced twice (the second run must add nothing)."""
     tmp = tmp_path_factory.mktemp("big")
     engine = make_engine(f"sqlite:///{tmp / 'everreach.db'}")
@@ -87,7 +89,9 @@ def test_requests_are_stored_with_their_tab(big: tuple) -> None:
     engine, fake, *_ = big
     with Session(engine) as session:
         tabs = dict(session.execute(
-            select(Contact.instagram_username, Conversation.tab).join(Conversation, Conversation.contact_id == Contact.id)
+            select(Contact.instagram_username, Conversation.tab).join(
+                Conversation, Conversation.contact_id == Contact.id
+            )
         ).all())  # fmt: skip
         thread_ids = set(session.scalars(select(Conversation.thread_id)))
     for thread in fake.threads.values():
@@ -102,7 +106,8 @@ def test_noise_lines_are_never_stored(big: tuple) -> None:
         texts = session.scalars(select(Message.message_text)).all()
     for text in texts:
         assert not NOISE & set(text.splitlines()), text
-        assert "sent a photo" not in text and "sent an attachment" not in text
+        assert "sent a photo" not in text
+        assert "sent an attachment" not in text
 
 
 def test_message_ids_are_kept(big: tuple) -> None:
@@ -162,4 +167,6 @@ def test_thread_imported_from_the_export_then_synced_is_stored_once(
     rows = stored(engine)[exported.username]
     assert len(rows) == 80
     assert sorted(m.message_text for m in rows) == sorted(m.text for m in exported.messages)
-    assert {m.is_outbound for m in rows if m.message_text == exported.messages[5].text} == {exported.messages[5].outbound}
+    assert {m.is_outbound for m in rows if m.message_text == exported.messages[5].text} == {
+        exported.messages[5].outbound
+    }
