@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
@@ -48,6 +50,9 @@ def check_selectors(engine: Engine, settings: Settings, *, headless: bool | None
         browser.goto(browser.site.inbox, patterns)
         thread_list = ThreadList(browser, wait_seconds=settings.browser_wait_seconds,
                                  settle_seconds=settings.browser_settle_seconds)  # fmt: skip
+        with contextlib.suppress(Exception):  # an empty or broken list is reported below, by key
+            thread_list.wait_ready(patterns)
+            thread_list.rows(patterns).first.wait_for(state="attached")
         _measure(browser, patterns, "inbox", counts, pages)
         username = None
         rows = patterns.selectors.get("scroll_container") and patterns.selectors.get("button")

@@ -65,7 +65,7 @@ def make_threads(count: int, per_thread: int, *, now: datetime, seed: int = 7, v
                  start_id: int = 340282366841710300) -> list[FakeThread]:  # fmt: skip
     """`count` threads of `per_thread` messages, newest thread first; the last ones are general and requests."""
     rng = random.Random(seed)
-    views = views or {"general": max(count // 10, 1), "requests": max(count // 10, 1)}
+    views = {"general": max(count // 10, 1), "requests": max(count // 10, 1)} if views is None else views
     threads: list[FakeThread] = []
     for k in range(count):
         last = now - timedelta(minutes=7 + 53 * k, seconds=rng.randint(0, 59))
