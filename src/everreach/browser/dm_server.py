@@ -52,7 +52,8 @@ def to_page_messages(items: list[Any], *, now: datetime, noise: Any) -> tuple[li
         kept = [ln for ln in lines if not noise.is_noise(ln) and noise.attachment_kind(ln) is None]
         dropped += sum(1 for ln in lines if noise.is_noise(ln))
         kind = _TYPES.get(str(item.get("messageType") or "text"), "text")
-        text = "\n".join(kept) if kept else (f"[{kind}]" if kind != "text" else "")
+        # A media bubble's text is no message text; the export's placeholder keeps dedupe with an import.
+        text = "\n".join(kept) if kind == "text" else f"[{kind}]"
         if not text:
             continue
         at = _time(item.get("timestamp"))
