@@ -74,7 +74,7 @@ class _DmServer:
         dm = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Quiet."""
 
             def _json(self, data: Any, status: int = 200) -> None:
