@@ -69,6 +69,24 @@ class Settings(BaseSettings):
     dm_server_token: str | None = None
     sender_timeout_seconds: float = 15.0
 
+    # browser driver (DESIGN.md §4b): the user's own logged-in web inbox
+    inbox_url: str = "https://www.instagram.com/direct/inbox/"
+    browser_executable: Path | None = None
+    browser_profile_dir: Path | None = None  # default: <data_dir>/browser/profile
+    browser_headless: bool = False
+    browser_args: list[str] = Field(default_factory=list)
+    browser_pause_min_seconds: float = 2.0
+    browser_pause_max_seconds: float = 6.0
+    browser_typing_min_ms: int = 20
+    browser_typing_max_ms: int = 80
+    browser_wait_seconds: float = 8.0
+    browser_settle_seconds: float = 3.0  # no new rows this long after a scroll: the end of a list
+    browser_confirm_seconds: float = 4.0
+    browser_recheck_seconds: float = 3.0
+    browser_threads_per_run: int = 50
+    browser_stop_after_unchanged: int = 3
+    profile_refresh_days: int = 7
+
     # web
     host: str = "127.0.0.1"
     port: int = 8000

@@ -29,7 +29,7 @@ def test_seed_loads_the_spec_counts_and_is_idempotent(session: Session) -> None:
     first = seed_defaults(session)
     session.commit()
     assert first.added == {
-        "selector": 7,
+        "selector": 17,
         "skip_pattern": 5,
         "spam_pattern": 3,
         "template": 20,
@@ -39,7 +39,7 @@ def test_seed_loads_the_spec_counts_and_is_idempotent(session: Session) -> None:
     session.commit()
     assert second.added == {}
     assert _counts(session) == {
-        "selector": 7,
+        "selector": 17,
         "skip_pattern": 5,
         "spam_pattern": 3,
         "template": 20,

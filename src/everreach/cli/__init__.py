@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from everreach.cli import backup as _backup  # noqa: F401
+from everreach.cli import browser as _browser  # noqa: F401
 from everreach.cli import db as _db  # noqa: F401  (registers commands)
 from everreach.cli import ingest as _ingest  # noqa: F401
 from everreach.cli import outreach as _outreach  # noqa: F401

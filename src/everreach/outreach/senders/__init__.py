@@ -5,18 +5,21 @@ from __future__ import annotations
 from everreach.config import Settings
 from everreach.errors import ConfigError
 from everreach.outreach.senders.base import OutboundMessage, Sender, SendResult
+from everreach.outreach.senders.browser import BrowserSender
 from everreach.outreach.senders.dm_server import DmServerSender
 from everreach.outreach.senders.dry_run import DryRunSender
 from everreach.outreach.senders.graph import GraphSender
 
-SENDERS: dict[str, type[DryRunSender] | type[GraphSender] | type[DmServerSender]] = {
+SenderClass = type[DryRunSender] | type[GraphSender] | type[DmServerSender] | type[BrowserSender]
+SENDERS: dict[str, SenderClass] = {
     DryRunSender.name: DryRunSender,
     GraphSender.name: GraphSender,
     DmServerSender.name: DmServerSender,
+    BrowserSender.name: BrowserSender,
 }
 
 
-def sender_class(name: str) -> type[DryRunSender] | type[GraphSender] | type[DmServerSender]:
+def sender_class(name: str) -> SenderClass:
     """The adapter class for a sender name."""
     try:
         return SENDERS[name]
