@@ -21,8 +21,8 @@ from everreach.browser.sync import SyncSummary
 from everreach.browser.thread import PageMessage
 from everreach.browser.times import Window
 from everreach.config import Settings
-from everreach.ingest.writer import EPOCH
-from everreach.seed.handles import normalise_username
+from everreach.contacts.usernames import normalise_username
+from everreach.messages.writer.rows import EPOCH
 
 READ_LIMIT = 200
 _TYPES = {"text": "text", "image": "photo", "video": "video", "audio": "audio", "story_reply": "story", "link": "share"}

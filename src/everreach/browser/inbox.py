@@ -11,7 +11,7 @@ from everreach.browser import page_js
 from everreach.browser.patterns import THREAD_URL, Patterns
 from everreach.browser.session import Browser
 from everreach.browser.thread import ThreadLayoutError
-from everreach.seed.handles import normalise_username
+from everreach.contacts.usernames import normalise_username
 
 POLL_SECONDS = 0.05
 #: Stop loading the thread list after this many scrolls that brought no new rows.

@@ -1,8 +1,8 @@
 """Every write of the browser driver (and the dm-server source), in one module.
 
-Messages go through the import writer (`ingest/writer.py`: contacts, conversations, messages, contact
-statistics in one transaction per thread); message ids (`mid.`...) go into `message_external_ids` inside the
-same transaction. Dedupe (DESIGN.md §4b): by message id where the page shows one, else contact + text +
+Messages go through the one message writer's bulk lane (`messages/writer/bulk.py`: contacts, conversations,
+messages, contact statistics in one transaction per thread); message ids (`mid.`...) go into
+`message_external_ids` inside the same transaction. Dedupe (DESIGN.md §4b): by message id where the page shows one, else contact + text +
 direction + a stored time inside the message's group window, so a message first imported from the export and
 later synced is stored once. The small sync state (walks finished per view, profile read times) is a JSON
 file beside the browser profile; losing it only makes the next sync slower.
@@ -24,7 +24,8 @@ from sqlalchemy import Engine, select, update
 from everreach.browser.thread import PageMessage
 from everreach.db.models import Contact, Message, MessageExternalId
 from everreach.ingest.model import ParsedMessage
-from everreach.ingest.writer import EPOCH, Writer
+from everreach.messages.writer.bulk import Writer
+from everreach.messages.writer.rows import EPOCH
 
 #: Conversations found in the web inbox keep the page's thread id with this prefix (export threads are keyed
 #: by their folder name, webhook threads by a scoped id), so the sender can open `/direct/t/<id>/`.
