@@ -1,0 +1,1 @@
+"""Messages: the one message writer, the per-message features it stores, and search."""
