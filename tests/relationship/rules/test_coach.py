@@ -37,11 +37,16 @@ def test_three_to_one() -> None:
 
 
 def test_double_texting() -> None:
-    thread = [msg(10, out=True, id="a"), msg(10.9, out=True, id="burst"), msg(8, out=True, id="again"),
-              msg(7), msg(6, out=True), msg(5.5, out=True, id="quick")]  # fmt: skip
+    thread = [msg(10, out=True, text="coffee friday?", id="a"), msg(9.9, out=True, id="burst"),
+              msg(8, out=True, id="again"), msg(7), msg(6, out=True, text="so?"), msg(5.5, out=True, id="quick")]  # fmt: skip
     note = _notes(thread)["double_texting"]
     assert note.message_ids == ("again",)  # same-day bursts and follow-ups within 24 hours are fine
-    assert "You wrote again on 7 Jun 2025" in note.sentence
+    assert "You wrote again on 7 Jun 2025 while your question was still unanswered" in note.sentence
+    # a conversation that ended on your statement, picked up days later, is no double text
+    ended = [msg(10), msg(9.9, out=True, text="love that"), msg(3, out=True, text="how was the trip?")]
+    assert "double_texting" not in _notes(ended)
+    delivered = [msg(10, out=True, text="want the template?"), msg(8, out=True, intents=("delivers_value",))]
+    assert "double_texting" not in _notes(delivered)
 
 
 def test_questions_vs_statements() -> None:

@@ -4,7 +4,7 @@ Each rule returns the messages it points at and a sentence a person reads; a rul
 None. The rules:
 - pitching_before_consent: an offer sent before any consent or sign of trust from them;
 - three_to_one: an offer sent with fewer than three value touches per offer before it;
-- double_texting: writing again more than 24 hours later while your last message is still unanswered;
+- double_texting: writing again more than 24 hours later while a question of yours is still unanswered;
 - questions_vs_statements: of at least 6 messages of yours, fewer than one in five asks them anything;
 - slow_replies: a question of theirs you answered more than 72 hours later, or not at all;
 - promises_left_open: a promise of yours whose 14 days ran out without a delivery.
@@ -89,22 +89,30 @@ def three_to_one(t: Thread) -> CoachNote | None:
 
 
 def double_texting(t: Thread) -> CoachNote | None:
-    """Writing again more than 24 hours later while your previous message is still unanswered."""
+    """Writing again more than 24 hours later while a question of yours is still unanswered.
+
+    A run of your messages with none of theirs in between is unanswered; once it holds a question, every later
+    message of the run sent more than 24 hours after the one before it is a double text, unless it delivers
+    value (sending what you offered is no nag). A conversation that ended on a statement of yours, picked up
+    again days later, is not.
+    """
     flagged: list[MessageFacts] = []
     previous: MessageFacts | None = None
+    asked = False
     for m in t.messages:
         if not m.touch:
             continue
         if not m.is_outbound:
-            previous = None
+            previous, asked = None, False
             continue
-        if previous is not None and m.sent_at - previous.sent_at > DOUBLE_TEXT_GAP:
+        late = previous is not None and m.sent_at - previous.sent_at > DOUBLE_TEXT_GAP
+        if asked and late and "delivers_value" not in m.intents:
             flagged.append(m)
-        previous = m
+        previous, asked = m, asked or m.question
     if not flagged:
         return None
     sentence = (
-        f"You wrote again on {short_date(flagged[-1].sent_at)} while your last message was still unanswered"
+        f"You wrote again on {short_date(flagged[-1].sent_at)} while your question was still unanswered"
         + (f" ({_plural(len(flagged), 'time')} in this thread)" if len(flagged) > 1 else "")
         + ": give a quiet thread room, or make the next message easy to answer."
     )
