@@ -30,7 +30,8 @@ def test_templates_stage_match_before_any_filled_and_deterministic() -> None:
         ("tiny_next_step", "one small next step for pricing could be tiny. want it?"),
         ("a_general", "how's your week going?"),
     ]  # b_win is left out: no definition of win on the card
-    assert "made for stage micro_win" in picked[0].reason and "filled from current friction" in picked[0].reason
+    assert "made for stage micro_win" in picked[0].reason
+    assert "filled from current friction" in picked[0].reason
     assert picked == _actions([], UserRecords(context=CARD))
 
 

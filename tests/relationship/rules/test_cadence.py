@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from everreach.relationship.rules.cadence import AttentionItem, attention_order, cadence, touch_days, usual_gap
+from everreach.relationship.rules.cadence import AttentionItem, attention_order, cadence, touch_days
 from tests.relationship.rules.build import NOW, ago, msg
 
 

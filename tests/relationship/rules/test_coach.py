@@ -38,7 +38,8 @@ def test_three_to_one() -> None:
 
 def test_double_texting() -> None:
     thread = [msg(10, out=True, text="coffee friday?", id="a"), msg(9.9, out=True, id="burst"),
-              msg(8, out=True, id="again"), msg(7), msg(6, out=True, text="so?"), msg(5.5, out=True, id="quick")]  # fmt: skip
+              msg(8, out=True, id="again"), msg(7), msg(6, out=True, text="so?"),
+              msg(5.5, out=True, id="quick")]  # fmt: skip
     note = _notes(thread)["double_texting"]
     assert note.message_ids == ("again",)  # same-day bursts and follow-ups within 24 hours are fine
     assert "You wrote again on 7 Jun 2025 while your question was still unanswered" in note.sentence
@@ -76,11 +77,14 @@ def test_promises_left_open() -> None:
               msg(5, out=True, text="i'll call you", intents=("promise",))]  # fmt: skip
     note = _notes(thread)["promises_left_open"]
     assert note.message_ids == ("p",)
-    assert note.sentence == "You promised “i'll send the deck” on 16 May 2025 and never sent it: deliver it now, or tell them it is off."
+    assert note.sentence == (
+        "You promised “i'll send the deck” on 16 May 2025 and never sent it: deliver it now, or tell them it is off."
+    )
     assert "promises_left_open" not in _notes(thread, UserRecords(dismissed=frozenset({"promise:p"})))
 
 
 def test_a_good_thread_gets_no_notes() -> None:
     thread = [msg(10, intents=("asks_opinion",), text="what do you think?"), msg(9.9, out=True, text="love it, why?"),
-              msg(9, text="thanks"), msg(8, out=True, intents=("promise",)), msg(7, out=True, intents=("delivers_value",))]  # fmt: skip
+              msg(9, text="thanks"), msg(8, out=True, intents=("promise",)),
+              msg(7, out=True, intents=("delivers_value",))]  # fmt: skip
     assert _notes(thread) == {}

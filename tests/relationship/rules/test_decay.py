@@ -47,9 +47,7 @@ _TIMES = st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2035, 1
     later=st.floats(min_value=0, max_value=3000),
     half_life=st.sampled_from([VALUE_HALF_LIFE, RESONANCE_HALF_LIFE]),
 )
-def test_separable_form_equals_direct_sum(
-    items: list[tuple[float, datetime]], later: float, half_life: float
-) -> None:
+def test_separable_form_equals_direct_sum(items: list[tuple[float, datetime]], later: float, half_life: float) -> None:
     now = max((t for _, t in items), default=NOW) + timedelta(days=later)
     stored = math.fsum(growth_term(w, t, half_life) for w, t in items)
     direct = decayed_sum(items, now=now, half_life=half_life)

@@ -45,16 +45,23 @@ def messages(draw: st.DrawFn, min_size: int = 0) -> list[MessageFacts]:
 
 RECORDS = st.builds(
     UserRecords,
-    context=st.dictionaries(st.sampled_from(["what_theyre_building", "current_friction", "constraints"]),
-                            st.sampled_from(["", "a thing"])),  # fmt: skip
+    context=st.dictionaries(
+        st.sampled_from(["what_theyre_building", "current_friction", "constraints"]), st.sampled_from(["", "a thing"])
+    ),
     value_log=st.lists(
-        st.builds(LoggedEntry, kind=st.sampled_from(["link", "intro", "promise", "promise_kept"]),
-                  at=st.one_of(st.none(), st.just(NOW - timedelta(days=30)))),  # fmt: skip
+        st.builds(
+            LoggedEntry,
+            kind=st.sampled_from(["link", "intro", "promise", "promise_kept"]),
+            at=st.one_of(st.none(), st.just(NOW - timedelta(days=30))),
+        ),
         max_size=4,
     ).map(tuple),
     events=st.lists(
-        st.builds(LoggedEvent, kind=st.sampled_from(["consent_opt_in", "consent_offer_yes", "purchase"]),
-                  at=st.just(NOW - timedelta(days=3))),  # fmt: skip
+        st.builds(
+            LoggedEvent,
+            kind=st.sampled_from(["consent_opt_in", "consent_offer_yes", "purchase"]),
+            at=st.just(NOW - timedelta(days=3)),
+        ),
         max_size=2,
     ).map(tuple),
 )

@@ -57,7 +57,8 @@ def test_fit_repeats_needs_two_distinct_days_of_theirs() -> None:
     mine = [msg(10, out=True, fits=("a/x",)), msg(12, fits=("a/x",))]
     assert fit_repeat(mine, now=NOW) is None
     found = fit_repeat([*same_day, msg(3, fits=("a/x", "b/y"))], now=NOW)
-    assert found is not None and found[0] == "a/x"
+    assert found is not None
+    assert found[0] == "a/x"
 
 
 def test_permissioned_offer_from_a_yes_to_an_offer_from_any_stage() -> None:

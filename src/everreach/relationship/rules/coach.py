@@ -49,7 +49,7 @@ class Thread:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('ch') else 's'}"
 
 
 def pitching_before_consent(t: Thread) -> CoachNote | None:
@@ -84,7 +84,7 @@ def three_to_one(t: Thread) -> CoachNote | None:
     sentence = (
         f"Your offer on {short_date(offer.sent_at)} came after {_plural(before, 'value touch')} for "
         f"{_plural(n, 'offer')}: give three helpful things (a link, an intro, real feedback) for every pitch."
-    ).replace("touchs", "touches")
+    )
     return CoachNote("three_to_one", sentence, tuple(o.id for o, _, _ in broken))
 
 
