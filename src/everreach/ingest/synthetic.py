@@ -135,6 +135,7 @@ def _script(w: _Writer, archetype: str, n: int, owner_share: float) -> list[tupl
     script = [(o, w.say(*rng.choice(mine if o else theirs))) for o in directions]
 
     def put(at: float, *moments: tuple[bool, str]) -> None:
+        """Place key moments, in order, from the fraction `at` of the thread on."""
         start = min(max(0, int(at * n)), max(0, n - len(moments)))
         for k, moment in enumerate(moments[: n - start]):
             script[start + k] = moment

@@ -95,6 +95,7 @@ def attention_order(items: Sequence[AttentionItem]) -> list[AttentionItem]:
     """Overdue first (most days overdue first), then the planned ones by date, then those without a plan."""
 
     def key(item: AttentionItem) -> tuple[int, float, float, str]:
+        """Group (overdue, planned, no plan), days overdue, planned time, then the contact key."""
         c = item.cadence
         planned = c.next_planned_touch.timestamp() if c.next_planned_touch else math.inf
         if c.overdue_days > 0:
