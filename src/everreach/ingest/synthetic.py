@@ -35,7 +35,7 @@ _LAST = ("Silva", "Okafor", "Müller", "Tanaka", "Nguyen", "García", "Kowalski"
 #: archetype -> (weight, first day of the thread in days before the end, last day, (min, max) days between
 #: conversations, share of the messages the owner writes)
 ARCHETYPES: Mapping[str, tuple[int, tuple[int, int], tuple[int, int], tuple[int, int], float]] = {
-    "close_friend": (14, (300, 364), (0, 3), (1, 8), 0.48),
+    "close_friend": (14, (300, 364), (1, 8), (1, 8), 0.48),
     "warm_prospect": (14, (70, 200), (0, 12), (3, 10), 0.42),
     "customer": (10, (90, 300), (2, 30), (4, 18), 0.45),
     "dormant_friend": (12, (330, 364), (160, 300), (1, 6), 0.45),
@@ -143,8 +143,10 @@ def _script(w: _Writer, archetype: str, n: int, owner_share: float) -> list[tupl
     if archetype == "warm_prospect":
         signal = rng.choice(list(PAINS))
         put(0.05, (False, w.say(False, "describes_project")), (False, w.pain(signal)))
-        put(0.3, (True, w.say(True, "delivers_value")), (False, w.say(False, "thanks")))
+        put(0.25, (True, w.say(True, "delivers_value")), (False, w.say(False, "thanks")))
+        put(0.4, (False, w.say(False, "asks_opinion")), (True, w.say(True, "delivers_value")))
         put(0.55, (False, w.pain(signal)), (True, w.say(True, "question")))
+        put(0.7, (True, w.say(True, "delivers_value")))
         put(0.9, (False, w.pain(signal)))
     elif archetype == "customer":
         put(0.05, (False, w.say(False, "describes_project")), (False, w.pain(rng.choice(list(PAINS)))))
@@ -152,14 +154,17 @@ def _script(w: _Writer, archetype: str, n: int, owner_share: float) -> list[tupl
         put(0.6, (True, w.say(True, "offer")), (False, w.say(False, "says_yes")))
         put(0.85, (False, w.say(False, "thanks")), (False, w.say(False, "shares_update")))
     elif archetype == "promised":
+        put(0.05, (False, w.say(False, "describes_project")), (False, w.pain(rng.choice(list(PAINS)))))
         put(0.3, (False, w.say(False, "asks_for_help")), (True, w.say(True, "promise")),
             (True, w.say(True, "delivers_value")), (False, w.say(False, "thanks")))  # fmt: skip
     elif archetype in ("close_friend", "dormant_friend"):
         put(0.2, (False, w.say(False, "describes_project")), (True, w.say(True, "promise")),
             (True, w.say(True, "delivers_value")))  # fmt: skip
+        put(0.4, (False, w.pain(rng.choice(list(PAINS)))))
         put(0.6, (False, w.say(False, "refers_someone")))
-    elif archetype == "acquaintance" and rng.random() < 0.3:
-        put(0.5, (False, w.say(False, "refers_someone")))
+    elif archetype == "acquaintance" and rng.random() < 0.4:
+        put(0.3, (False, w.say(False, "describes_project")), (False, w.pain(rng.choice(list(PAINS)))))
+        put(0.6, (False, w.say(False, "refers_someone")))
     elif archetype == "stranger":
         script = [(False, w.say(False, "compliment"))] + [(True, w.say(True, "casual"))] * (n > 1)
         script += [(False, w.say(False, "casual")) for _ in range(n - len(script))]
