@@ -52,3 +52,31 @@ def test_separable_form_equals_direct_sum(items: list[tuple[float, datetime]], l
     stored = math.fsum(growth_term(w, t, half_life) for w, t in items)
     direct = decayed_sum(items, now=now, half_life=half_life)
     assert separable_sum(stored, now=now, half_life=half_life) == pytest.approx(direct, rel=1e-9, abs=1e-9)
+
+
+@given(ages=st.lists(st.floats(min_value=0, max_value=700), max_size=12))
+def test_value_and_resonance_from_stored_sums_equal_the_direct_rules(ages: list[float]) -> None:
+    from everreach.relationship.rules.components import value_delivered, value_from_stored
+    from everreach.relationship.rules.evidence import infer
+    from everreach.relationship.rules.inputs import UserRecords
+    from everreach.relationship.rules.resonance import (
+        ResonanceSums,
+        replied_ids,
+        resonance,
+        resonance_from_stored,
+        resonance_terms,
+    )
+    from tests.relationship.rules.build import msg
+
+    values = [msg(a, out=True, intents=("delivers_value",)) for a in ages]
+    stored = math.fsum(growth_term(1.0, m.sent_at, VALUE_HALF_LIFE) for m in values)
+    newest = max((m.sent_at for m in values), default=None)
+    direct = value_delivered(UserRecords(), infer(values, UserRecords(), now=NOW), now=NOW).value
+    assert value_from_stored(stored, newest, now=NOW) == direct
+
+    thread = [msg(a, out=i % 3 == 0, text="t" * int(a), question=i % 2 == 0) for i, a in enumerate(ages)]
+    replied = replied_ids(thread)
+    sums = ResonanceSums()
+    for m in thread:
+        sums = sums.plus(resonance_terms(m, replied=m.id in replied).scaled(growth_term(1.0, m.sent_at, 180)))
+    assert resonance_from_stored(sums, now=NOW) == resonance(thread, now=NOW).value

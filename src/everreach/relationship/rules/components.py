@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from everreach.relationship.rules.decay import RECENCY_HALF_LIFE, VALUE_HALF_LIFE
+from everreach.relationship.rules.decay import RECENCY_HALF_LIFE, VALUE_HALF_LIFE, decay_factor
 from everreach.relationship.rules.evidence import OFFER_YES, Evidence, PromiseOutcome, counting
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS, MessageFacts, UserRecords
 from everreach.relationship.rules.numbers import age_days, clamp20, half_life_weight, round_half_up
@@ -176,3 +176,12 @@ def context_suggestions(records: UserRecords, items: Sequence[Evidence]) -> list
             newest = max(found, key=lambda e: e.at)
             out.append(ContextSuggestion(field, newest.excerpt, newest.id, newest.message_id))
     return out
+
+
+def value_from_stored(stored: float, newest: datetime | None, *, now: datetime) -> int:
+    """Value delivered at `now` from a per-contact Σ growth_term(1, t, 60) over its value items and the newest t."""
+    if newest is None:
+        return 0
+    return value_points(
+        stored * decay_factor(now, VALUE_HALF_LIFE), half_life_weight(age_days(newest, now=now), VALUE_HALF_LIFE)
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from everreach.relationship.rules.components import Component
-from everreach.relationship.rules.decay import RESONANCE_HALF_LIFE
+from everreach.relationship.rules.decay import RESONANCE_HALF_LIFE, decay_factor
 from everreach.relationship.rules.inputs import MessageFacts
 from everreach.relationship.rules.numbers import age_days, clamp20, half_life_weight
 
@@ -107,3 +107,8 @@ def resonance(messages: Sequence[MessageFacts], *, now: datetime) -> Component:
         "within 72 hours"
     )
     return Component(value, reason)
+
+
+def resonance_from_stored(stored: ResonanceSums, *, now: datetime) -> int:
+    """Resonance at `now` from per-contact sums of `resonance_terms(m) x growth_term(1, m.sent_at, 180)`."""
+    return resonance_value(stored.scaled(decay_factor(now, RESONANCE_HALF_LIFE)))
