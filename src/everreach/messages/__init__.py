@@ -1,1 +1,2 @@
-"""Messages: the one message writer (import's bulk path is its fast lane), webhook events, reads and search."""
+"""Messages: the one message writer (import's bulk path is its fast lane), per-message features, webhook events, reads
+and search."""
