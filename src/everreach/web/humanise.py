@@ -139,8 +139,14 @@ def _now() -> datetime:
 
 def span_words(seconds: float) -> str:
     """A duration in words: '3 days', 'about 2 years', '5 minutes'."""
-    for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400 * 7, "week"), (86400, "day"),
-                       (3600, "hour"), (60, "minute")):  # fmt: skip
+    for size, unit in (
+        (86400 * 365, "year"),
+        (86400 * 30, "month"),
+        (86400 * 7, "week"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ):
         if seconds >= size:
             n = int(seconds // size)
             prefix = "about " if unit in ("year", "month") else ""
