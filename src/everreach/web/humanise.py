@@ -68,9 +68,8 @@ WORDS = {
     "consent_level": "consent",
     "need_clarity": "need clarity",
     "value_delivered": "value delivered",
-    "dm": "DM",
-    "url": "URL",
 }
+ACRONYMS = {"ui": "UI", "dm": "DM", "dms": "DMs", "url": "URL", "api": "API", "seo": "SEO"}
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 DAYS_AGO = re.compile(r"\b(\d+(?:\.\d+)?) days ago\b")
 DAYS_NUMBER = re.compile(r"\b(\d+)\.\d+ days\b")
@@ -85,7 +84,8 @@ def words(key: str | None) -> str:
         return ""
     if key in WORDS:
         return WORDS[key]
-    text = key.replace("_", " ").strip()
+    parts = [ACRONYMS.get(part, part) for part in key.replace("_", " ").split()]
+    text = " ".join(parts)
     return text[:1].upper() + text[1:]
 
 
@@ -123,6 +123,9 @@ def sentence(text: str | None) -> str:
     out = out.replace("(halves every 14 days)", "(counts half as much every two weeks)")
     out = re.sub(r"made for stage (\w+)", lambda m: f"written for “{template_stage_label(m.group(1))}”", out)
     out = re.sub(r"\blane (\w+)", lambda m: f"lane “{lane_label(m.group(1))}”", out)
+    out = re.sub(r"\b(\d+) < (\d+)", r"\1 is under \2", out)
+    out = re.sub(r"\b(\d+) >= (\d+)", r"\1 is at least \2", out)
+    out = re.sub(r"\((\d+) chars\)", r"(\1 characters)", out)
     out = ONE_PLURAL.sub(lambda m: f"1 {m.group(1) or ''}{SINGULAR[m.group(2)]}", out)
     return SNAKE.sub(lambda m: words(m.group(0)).lower() if m.group(0) not in WORDS else WORDS[m.group(0)], out)
 

@@ -36,22 +36,26 @@ def contacts(
     q: Annotated[str | None, Query(max_length=100)] = None,
     stage: str | None = None,
     lane: str | None = None,
-    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[int | None, Query(ge=0, le=100)] = None,
+    min_score: Annotated[str | None, Query(max_length=3)] = None,
+    max_score: Annotated[str | None, Query(max_length=3)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,
     sort: str = "score",
     dir: str | None = None,
+    order: Annotated[str | None, Query(max_length=20)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Contacts filtered by name or handle, stage, lane, score and tag; every column sorts both ways."""
+    if order and ":" in order:  # the form's one "Sort by" box: column:direction
+        sort, dir = order.split(":", 1)
     sort, default_dir = LEGACY_SORTS.get(sort, (sort if sort in COLUMNS else "score", None))
     direction = dir if dir in ("asc", "desc") else default_dir or ("asc" if sort == "name" else "desc")
+    low, high = _score(min_score), _score(max_score)
     filters: dict[str, Any] = {
         "q": (q or "").strip() or None,
         "stage": stage if stage in STAGES else None,
         "lane": lane if lane in LANES else None,
-        "min_score": min_score,
-        "max_score": max_score,
+        "min_score": low,
+        "max_score": high,
         "tag": (tag or "").strip() or None,
     }
     found = browse_contacts(
@@ -59,8 +63,8 @@ def contacts(
         query=filters["q"],
         stage=filters["stage"],
         lane=filters["lane"],
-        min_score=min_score,
-        max_score=max_score,
+        min_score=low,
+        max_score=high,
         tag=filters["tag"],
         sort=sort,
         descending=direction == "desc",
@@ -134,6 +138,12 @@ def render_contact(
         stages=STAGES,
         **extra,
     )
+
+
+def _score(value: str | None) -> int | None:
+    """A score bound from the filter form: empty or not a number means no bound; clamped to 0-100."""
+    text = (value or "").strip()
+    return max(0, min(100, int(text))) if text.isdigit() else None
 
 
 def _next_or_none(session: DbSession, username: str) -> object:
