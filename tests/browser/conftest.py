@@ -190,10 +190,15 @@ def axe_violations(page: Any) -> list[str]:
     return list(found)
 
 
-def check_page(page: Any, name: str) -> None:
-    """Screenshot, no horizontal scroll, and no serious or critical accessibility violation."""
+def fits(page: Any, name: str) -> None:
+    """Screenshot and no horizontal scroll."""
     shot(page, name)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{name}: horizontal scroll at {page.screen_name} ({width[0]} > {width[1]})"
+
+
+def check_page(page: Any, name: str) -> None:
+    """Screenshot, no horizontal scroll, and no serious or critical accessibility violation."""
+    fits(page, name)
     problems = axe_violations(page)
     assert problems == [], f"{name} at {page.screen_name}: " + "\n".join(problems)

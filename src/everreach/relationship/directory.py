@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from everreach.db.models import LANES, STAGES, Contact
+from everreach.db.models import LANES, STAGES, Contact, Message, OutreachItem
 from everreach.errors import ValidationError
 from everreach.relationship.queries import has_tag_sql, lane_sql, offer_ready_ids
 from everreach.relationship.schemas import ContactRow
@@ -37,9 +37,13 @@ def _sort_key(column: str, lane: ColumnElement[str]) -> Any:
     return Contact.last_meaningful_touch
 
 
-def name_filter(query: str) -> ColumnElement[bool]:
+def name_filter(session: Session, query: str) -> ColumnElement[bool]:
     """Handle or display name contains `query`, case-insensitive ('@' in front ignored)."""
     pattern = like_pattern(query.strip().lstrip("@").lower())
+    if session.get_bind().dialect.name == "sqlite":  # SQLite's LIKE already ignores ASCII case; lower() costs
+        return or_(
+            Contact.instagram_username.like(pattern, escape=ESCAPE), Contact.display_name.like(pattern, escape=ESCAPE)
+        )
     return or_(
         Contact.instagram_username.ilike(pattern, escape=ESCAPE), Contact.display_name.ilike(pattern, escape=ESCAPE)
     )
@@ -67,7 +71,7 @@ def browse_contacts(
     lane_expr = lane_sql(offer_ready_ids(session))
     where: list[ColumnElement[bool]] = []
     if query and query.strip().lstrip("@"):
-        where.append(name_filter(query))
+        where.append(name_filter(session, query))
     if stage is not None:
         where.append(Contact.relationship_stage == stage)
     if lane is not None:
@@ -103,3 +107,36 @@ def browse_contacts(
         for u, d, s, st, ln, t, tg in session.execute(stmt)
     ]
     return ContactPage(rows=rows, total=int(total))
+
+
+def rows_for(session: Session, *, usernames: list[str]) -> dict[str, ContactRow]:
+    """username -> the listing row of each of these contacts (the lane as in the contact list)."""
+    if not usernames:
+        return {}
+    lane_expr = lane_sql(offer_ready_ids(session))
+    stmt = select(
+        Contact.instagram_username,
+        Contact.display_name,
+        Contact.relationship_score,
+        Contact.relationship_stage,
+        lane_expr,
+        Contact.last_meaningful_touch,
+        Contact.tags,
+    ).where(Contact.instagram_username.in_(usernames))
+    return {
+        u: ContactRow(
+            username=u, display_name=d, score=s, stage=st, lane=ln, last_meaningful_touch=t, tags=list(tg or [])
+        )
+        for u, d, s, st, ln, t, tg in session.execute(stmt)
+    }
+
+
+def totals(session: Session) -> dict[str, int]:
+    """Contacts, messages, and queue rows per state, for the Today page's counters (counts only, no scans)."""
+    out = {
+        "contacts": int(session.scalar(select(func.count()).select_from(Contact)) or 0),
+        "messages": int(session.scalar(select(func.count()).select_from(Message)) or 0),
+    }
+    for state, n in session.execute(select(OutreachItem.status, func.count()).group_by(OutreachItem.status)):
+        out[f"queue_{state or 'pending'}"] = out.get(f"queue_{state or 'pending'}", 0) + int(n)
+    return out

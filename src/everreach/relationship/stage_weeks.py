@@ -2,7 +2,7 @@
 
 Today's counts come from the contacts; each earlier week is found by undoing the stage changes made after it
 (to_stage loses one, from_stage gains one) and leaving out contacts created after it. Both are read in one
-grouped pass each, with one conditional sum per week, so the cost does not grow with the number of weeks.
+grouped pass each (rows counted per week), so the cost does not grow with the number of weeks.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class StageWeek(BaseModel):
         return sum(self.counts.values())
 
 
-def _after(column: Any, instants: list[datetime]) -> list[Any]:
-    """One count per instant: the rows whose `column` is after it."""
-    return [func.coalesce(func.sum(case((column > t, 1), else_=0)), 0) for t in instants]
+def _bucket(column: Any, instants: list[datetime]) -> Any:
+    """The index of the first instant (newest first) that `column` is after: which week a row falls in."""
+    return case(*((column > t, k) for k, t in enumerate(instants)), else_=len(instants))
 
 
 def stage_weeks(session: Session, *, weeks: int = WEEKS, now: datetime | None = None) -> list[StageWeek]:
@@ -50,26 +50,43 @@ def stage_weeks(session: Session, *, weeks: int = WEEKS, now: datetime | None = 
     if not instants:
         return [StageWeek(at=now, counts=current)]
     oldest = instants[-1]
-    changes: Any = session.execute(
-        select(StageChange.from_stage, StageChange.to_stage, *_after(StageChange.changed_at, instants))
+    # Rows per (from, to, week) and contacts created per week, in one grouped pass each; a row after
+    # instant k is also after every older instant, so the per-week counts are summed up in Python.
+    week = _bucket(StageChange.changed_at, instants)
+    moved: dict[tuple[str, str], list[int]] = {}
+    for old, new, k, n in session.execute(
+        select(StageChange.from_stage, StageChange.to_stage, week, func.count())
         .where(StageChange.changed_at > oldest)
-        .group_by(StageChange.from_stage, StageChange.to_stage)
-    ).all()
-    created: Any = session.execute(
-        select(*_after(Contact.created_at, instants)).where(Contact.created_at > oldest)
-    ).one()
+        .group_by(StageChange.from_stage, StageChange.to_stage, week)
+    ):
+        moved.setdefault((old or "first_touch", new), [0] * len(instants))[int(k)] += int(n)
+    # A contact created after a week is left out at the stage it started in: the first change's from_stage,
+    # or its stage now when it never changed.
+    first_from = (
+        select(StageChange.from_stage)
+        .where(StageChange.contact_id == Contact.id)
+        .order_by(StageChange.changed_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    started = func.coalesce(first_from, Contact.relationship_stage, "first_touch")
+    created_week = _bucket(Contact.created_at, instants)
+    created: dict[str, list[int]] = {}
+    for stage, k, n in session.execute(
+        select(started, created_week, func.count()).where(Contact.created_at > oldest).group_by(started, created_week)
+    ):
+        created.setdefault(stage if stage in current else "first_touch", [0] * len(instants))[int(k)] += int(n)
     out = [StageWeek(at=now, counts=current)]
     for k in range(len(instants)):
         counts = dict(current)
-        for row in changes:
-            n = int(row[2 + k])
+        for (old, new), per_week in moved.items():
+            n = sum(per_week[: k + 1])
             if n:
-                old, new = row[0] or "first_touch", row[1]
                 if new in counts:
                     counts[new] -= n
                 if old in counts:
                     counts[old] += n
-        # Contacts created after that week start at the first stage once their changes are undone.
-        counts["first_touch"] -= int(created[k])
+        for stage, per_week in created.items():
+            counts[stage] -= sum(per_week[: k + 1])
         out.append(StageWeek(at=instants[k], counts={s: max(0, c) for s, c in counts.items()}))
     return list(reversed(out))

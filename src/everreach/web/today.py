@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from everreach.api import reads
 from everreach.api.deps import DbSession
 from everreach.errors import EverReachError
 from everreach.outreach import queue
 from everreach.outreach.suggested import open_messages, queue_suggestion
 from everreach.relationship import queries
+from everreach.relationship.directory import rows_for, totals
 from everreach.web.links import contact_path, redirect_with
 from everreach.web.render import render
 
@@ -27,7 +27,7 @@ def today(request: Request, session: DbSession) -> Response:
     """This week's buckets, each person with their suggested message (loaded per card), and who needs attention."""
     tasks = queries.weekly_tasks(session)
     names = sorted({u for bucket in tasks.model_dump().values() for u in bucket})
-    rows = {r.username: r for r in queries.list_contacts(session, limit=500)} if names else {}
+    rows = rows_for(session, usernames=names)
     return render(
         request,
         "today.html",
@@ -37,7 +37,7 @@ def today(request: Request, session: DbSession) -> Response:
         rows=rows,
         waiting=open_messages(session, usernames=names),
         attention=queries.attention(session, limit=8),
-        stats=reads.stats(session),
+        totals=totals(session),
         next_send=queue.next_allowed_send(session),
     )
 
