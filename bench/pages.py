@@ -143,7 +143,7 @@ def _measure(url: str, engine_name: str, usernames: list[str], *, requests: int)
                         target=f"p95 < {TARGET_P95_MS:.0f} ms",
                         ok=p95 < TARGET_P95_MS,
                         notes=f"{len(usernames)} contacts, {requests} sequential requests",
-                    )  # fmt: skip
+                    )
                 )
     return figures
 
