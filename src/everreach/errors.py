@@ -19,3 +19,7 @@ class NotFoundError(EverReachError):
 
 class ValidationError(EverReachError):
     """Input was refused; the message says which field and why."""
+
+
+class ConflictError(EverReachError):
+    """The request clashes with the current state (e.g. a second open message to one contact)."""

@@ -107,7 +107,11 @@ def _queue(session: Session, clock: Clock, *pairs: tuple[str, str]) -> list[uuid
     start, ids = clock(), []
     for offset, (username, text) in enumerate(pairs):
         # Queued a second apart, so the send order (oldest first) is well defined.
-        ids.append(queue.add_to_queue(session, username=username, text=text, now=start + timedelta(seconds=offset)).id)
+        ids.append(
+            queue.add_to_queue(
+                session, username=username, text=text, now=start + timedelta(seconds=offset), force=True
+            ).id
+        )
     session.commit()
     return ids
 

@@ -48,7 +48,7 @@ def test_text_limit_follows_the_configured_sender(session: Session) -> None:
     assert queue.add_to_queue(session, username="ann", text=accents, now=T0).status == "pending"
     config.configure(sender="graph")
     with pytest.raises(ValidationError, match="graph sender: text is 1200 bytes"):
-        queue.add_to_queue(session, username="ann", text=accents, now=T0)
+        queue.add_to_queue(session, username="ann", text=accents, now=T0, force=True)
 
 
 def test_future_time_schedules_and_naive_times_are_local(session: Session) -> None:
@@ -57,7 +57,7 @@ def test_future_time_schedules_and_naive_times_are_local(session: Session) -> No
     later = queue.add_to_queue(session, username="ann", text="later", at=datetime(2025, 3, 3, 18, 0), now=T0)
     assert later.status == "scheduled"
     assert later.scheduled_at == datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
-    past = queue.add_to_queue(session, username="ann", text="now", at=T0 - timedelta(hours=1), now=T0)
+    past = queue.add_to_queue(session, username="ann", text="now", at=T0 - timedelta(hours=1), now=T0, force=True)
     assert (past.status, past.scheduled_at) == ("pending", None)
 
 
@@ -68,9 +68,9 @@ def test_list_orders_waiting_rows_by_priority_and_shows_next_attempt(session: Se
     low = queue.add_to_queue(session, username="ann", text="low", priority=2, now=T0)
     high = queue.add_to_queue(session, username="bob", text="high", priority=9, now=T0 + timedelta(seconds=1))
     later = queue.add_to_queue(
-        session, username="bob", text="later", at=T0 + timedelta(hours=3), now=T0 + timedelta(seconds=2)
+        session, username="bob", text="later", at=T0 + timedelta(hours=3), now=T0 + timedelta(seconds=2), force=True
     )
-    done = queue.add_to_queue(session, username="ann", text="done", now=T0 + timedelta(seconds=3))
+    done = queue.add_to_queue(session, username="ann", text="done", now=T0 + timedelta(seconds=3), force=True)
     session.execute(update(OutreachItem).where(OutreachItem.id == done.id).values(status="sent", sent_at=T0))
     listing = queue.list_queue(session, now=T0)
     assert [i.id for i in listing.items] == [high.id, low.id, later.id, done.id]
@@ -100,7 +100,7 @@ def test_cancel_and_retry_follow_the_state_rules(session: Session) -> None:
     )
     retried = queue.retry(session, item_id=failed.id.hex[:8])
     assert (retried.status, retried.error) == ("pending", None)
-    sending = queue.add_to_queue(session, username="ann", text="in flight", now=T0)
+    sending = queue.add_to_queue(session, username="ann", text="in flight", now=T0, force=True)
     session.execute(update(OutreachItem).where(OutreachItem.id == sending.id).values(status="sending"))
     with pytest.raises(ValidationError, match="is sending"):
         queue.cancel(session, item_id=str(sending.id))
@@ -132,7 +132,7 @@ def test_cli_queue_add_list_cancel_retry(cli: Callable[..., Result], session: Se
     assert added.exit_code == 0, added.output
     item = json.loads(added.stdout)
     assert (item["username"], item["priority"], item["status"]) == ("ann", 7, "pending")
-    scheduled = cli("queue", "add", "ann", "later", "--at", "+2h")
+    scheduled = cli("queue", "add", "ann", "later", "--at", "+2h", "--force")
     assert scheduled.exit_code == 0
     assert "scheduled" in scheduled.stdout
     listing = json.loads(cli("queue", "list", "--json").stdout)
@@ -192,7 +192,7 @@ def test_from_next_queues_the_top_suggestion_and_marks_the_template_used(session
     assert (queued.lane, queued.action_key) == (expected.lane, expected.action_key)
     assert "___" not in queued.item.message_text
     # The template is now used: the next suggestion is a different one.
-    again = queue.add_next_best_action(session, username="ann", now=T0)
+    again = queue.add_next_best_action(session, username="ann", now=T0, force=True)
     assert again.action_key != queued.action_key
 
 

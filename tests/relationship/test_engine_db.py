@@ -212,6 +212,8 @@ def test_search_is_case_insensitive_newest_first_and_literal(session: Session) -
     assert found('"hi" AND') == ['say "hi" AND bye']
     assert found("o") == ["ok", "50% off today", "Loving the AI tools"]
     assert found("nothing like this") == []
+    with pytest.raises(ValidationError, match="NUL"):
+        found("00\x00")
     hit = search_messages(session, query="ok")[0]
     assert (hit.username, hit.is_outbound, hit.sent_at) == ("sam", False, NOW - timedelta(days=5))
     # the index follows updates and deletes

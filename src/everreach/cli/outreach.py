@@ -66,6 +66,7 @@ def add(
     at: Annotated[str | None, typer.Option("--at", help="When: ISO date-time (local) or +30m, +2h, +1d.")] = None,
     priority: Annotated[int, typer.Option("--priority", help="1-10, higher is sent first.")] = 5,
     from_next: Annotated[bool, typer.Option("--from-next", help="Queue the contact's next best action.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Queue even if a message to them is still open.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Queue a message to a contact (refused for unknown, spam, empty or too-long messages)."""
@@ -73,11 +74,14 @@ def add(
         raise ValidationError("give either TEXT or --from-next")
     with unit_of_work() as session:
         if from_next:
-            queued = service.add_next_best_action(session, username=user)
+            queued = service.add_next_best_action(session, username=user, force=force)
             item, note = queued.item, f" (template {queued.lane}/{queued.action_key})"
         else:
             when = parse_when(at) if at else None
-            item, note = service.add_to_queue(session, username=user, text=text or "", at=when, priority=priority), ""
+            item, note = (
+                service.add_to_queue(session, username=user, text=text or "", at=when, priority=priority, force=force),
+                "",
+            )
     if as_json:
         print_json(item.model_dump(mode="json"))
         return

@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Local-first, relationship-first CRM for Instagram DMs.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by everreach.http.web.assets from local copies (no CDN)
         redoc_url=None,
         lifespan=lifespan,
     )

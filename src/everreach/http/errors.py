@@ -6,11 +6,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 
-from everreach.errors import EverReachError, NotFoundError, ValidationError
+from everreach.errors import ConflictError, EverReachError, NotFoundError, ValidationError
 
 STATUS_BY_ERROR: tuple[tuple[type[EverReachError], int], ...] = (
     (NotFoundError, 404),
     (ValidationError, 422),
+    (ConflictError, 409),
     (EverReachError, 400),
 )
 

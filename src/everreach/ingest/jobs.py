@@ -78,6 +78,7 @@ class ImportJobs:
 
     def _run(self, job_id: str, path: Path) -> None:
         self._update(job_id, state="running", message="reading the export")
+        shown = self.get(job_id).filename
 
         def progress(p: ImportProgress) -> None:
             self._update(
@@ -90,15 +91,21 @@ class ImportJobs:
         try:
             summary = import_export(self.sessions, path, progress=progress)
         except Exception as exc:  # reported to the user on the progress endpoint, never lost silently
-            self._update(job_id, state="failed", error=str(exc) or type(exc).__name__, finished_at=datetime.now(UTC))
+            error = (str(exc) or type(exc).__name__).replace(str(path), shown)
+            self._update(job_id, state="failed", error=error, finished_at=datetime.now(UTC))
         else:
             failed = summary.files_with_errors
+            # The saved upload's server path means nothing to the user: name the file they uploaded.
+            names = [shown if f.file == str(path) else f.file.replace(str(path), shown) for f in failed[:5]]
+            nothing_read = bool(failed) and not summary.messages_new and not summary.messages_duplicate
             self._update(
                 job_id,
-                state="done",
+                state="failed" if nothing_read else "done",
                 summary=summary.model_dump(),
-                error=("; ".join(f"{f.file}: {f.error}" for f in failed[:5]) or None),
-                message=f"{summary.messages_new} new messages, {summary.messages_duplicate} already there",
+                error=("; ".join(f"{n}: {f.error}" for n, f in zip(names, failed[:5], strict=True)) or None),
+                message="nothing could be read from it"
+                if nothing_read
+                else f"{summary.messages_new} new messages, {summary.messages_duplicate} already there",
                 finished_at=datetime.now(UTC),
             )
             self._rescore()

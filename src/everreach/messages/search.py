@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, Message
+from everreach.errors import ValidationError
 from everreach.messages.schemas import SearchHit
 
 CANDIDATE_CAP = 2000
@@ -47,14 +48,17 @@ def _hits(rows: list[Any]) -> list[SearchHit]:
     return [SearchHit(username=r[0], text=r[1], is_outbound=r[2], sent_at=r[3]) for r in rows]
 
 
-def search_messages(session: Session, *, query: str, limit: int = 20) -> list[SearchHit]:
-    """Messages containing `query` (case-insensitive), newest first, at most `limit`."""
+def search_messages(session: Session, *, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    """Messages containing `query` (case-insensitive), newest first, at most `limit` after skipping `offset`."""
     if not query:
         return []
+    if "\x00" in query:  # no stored text holds NUL (PostgreSQL refuses it, FTS5 cannot parse it): same on both
+        raise ValidationError("search text must not contain NUL characters")
     limit = max(1, min(limit, 500))
+    offset = max(0, offset)
     pattern = like_pattern(query)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = _base().where(Message.message_text.ilike(pattern, escape=ESCAPE)).limit(limit)
+        stmt = _base().where(Message.message_text.ilike(pattern, escape=ESCAPE)).limit(limit).offset(offset)
         return _hits(list(session.execute(stmt)))
     if len(query) >= 3:
         rowids = (
@@ -69,8 +73,8 @@ def search_messages(session: Session, *, query: str, limit: int = 20) -> list[Se
             if not rowids:
                 return []
             rowid: ColumnElement[int] = literal_column("instagram_messages.rowid")
-            stmt = _base().where(rowid.in_(list(rowids))).limit(limit)
+            stmt = _base().where(rowid.in_(list(rowids))).limit(limit).offset(offset)
             return _hits(list(session.execute(stmt)))
     # SQLite's LIKE already ignores ASCII case; lower() would only cost time.
-    stmt = _base().where(Message.message_text.like(pattern, escape=ESCAPE)).limit(limit)
+    stmt = _base().where(Message.message_text.like(pattern, escape=ESCAPE)).limit(limit).offset(offset)
     return _hits(list(session.execute(stmt)))

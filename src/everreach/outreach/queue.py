@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from everreach.config import get_settings
 from everreach.contacts.lookup import get_contact
 from everreach.contacts.spam import is_spam
-from everreach.db.models import QUEUE_STATUSES, OutreachItem
-from everreach.errors import NotFoundError, ValidationError
+from everreach.db.models import QUEUE_STATUSES, Contact, OutreachItem
+from everreach.errors import ConflictError, NotFoundError, ValidationError
 from everreach.outreach.pacing import (
     GapRandom,
     PacingPolicy,
@@ -35,6 +35,40 @@ from everreach.relationship.service import record_template_used
 OPEN_STATUSES = ("pending", "scheduled")
 CANCELLABLE = ("pending", "scheduled", "failed")
 DEFAULT_LIMIT = 100
+# One open message per contact (DESIGN.md §4): a row in any of these states blocks a second unless forced.
+BLOCKING_STATUSES = ("pending", "scheduled", "sending")
+
+
+class OpenMessageExists(ConflictError):
+    """The contact already has a message waiting or being sent; queue another only with force."""
+
+    def __init__(self, username: str, item: OutreachItem) -> None:
+        self.username = username
+        self.item_id = item.id
+        state = {"pending": "waiting to be sent", "scheduled": "scheduled", "sending": "being sent"}
+        super().__init__(
+            f"@{username} already has a message {state.get(item.status or 'pending', 'queued')} "
+            f"(queue item {item.id.hex[:8]}): cancel it first, or force a second one"
+        )
+
+
+def open_message(session: Session, *, contact_id: uuid.UUID) -> OutreachItem | None:
+    """The contact's oldest open (pending, scheduled or sending) queue row, if any."""
+    stmt = (
+        select(OutreachItem)
+        .where(OutreachItem.contact_id == contact_id, OutreachItem.status.in_(BLOCKING_STATUSES))
+        .order_by(OutreachItem.created_at, OutreachItem.id)
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def _refuse_second(session: Session, contact: Contact, *, force: bool) -> None:
+    if force:
+        return
+    existing = open_message(session, contact_id=contact.id)
+    if existing is not None:
+        raise OpenMessageExists(contact.instagram_username, existing)
 
 
 def utcnow() -> datetime:
@@ -69,13 +103,19 @@ def add_to_queue(
     at: datetime | None = None,
     priority: int = 5,
     now: datetime | None = None,
+    force: bool = False,
 ) -> QueueItemRead:
-    """Queue one message to a contact (scheduled when `at` is in the future); refuses spam contacts."""
+    """Queue one message to a contact (scheduled when `at` is in the future); refuses spam contacts.
+
+    A contact with an open message (pending, scheduled or sending) gets no second one unless `force`
+    (OpenMessageExists otherwise).
+    """
     now = now or utcnow()
     contact = get_contact(session, username=username)
     if is_spam(contact):
         raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
     cleaned = check_text(text)
+    _refuse_second(session, contact, force=force)
     if not 1 <= priority <= 10:
         raise ValidationError(f"priority must be between 1 and 10 (higher is sent first), not {priority}")
     when = _aware(at) if at is not None else None
@@ -95,12 +135,15 @@ def add_to_queue(
     return QueueItemRead.of(item)
 
 
-def add_next_best_action(session: Session, *, username: str, now: datetime | None = None) -> NextActionQueued:
+def add_next_best_action(
+    session: Session, *, username: str, now: datetime | None = None, force: bool = False
+) -> NextActionQueued:
     """Queue the contact's top next best action (its filled template) and record the template as used."""
     now = now or utcnow()
     contact = get_contact(session, username=username)
     if is_spam(contact):
         raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
+    _refuse_second(session, contact, force=force)
     suggestions = next_best_actions(session, username=contact.instagram_username, now=now)
     if not suggestions.actions:
         raise NotFoundError(
@@ -108,7 +151,7 @@ def add_next_best_action(session: Session, *, username: str, now: datetime | Non
             "was used in the last 30 days or needs context the card lacks"
         )
     best = suggestions.actions[0]
-    item = add_to_queue(session, username=contact.instagram_username, text=best.text, now=now)
+    item = add_to_queue(session, username=contact.instagram_username, text=best.text, now=now, force=True)
     record_template_used(
         session, username=contact.instagram_username, lane=best.lane, action_key=best.action_key, now=now
     )

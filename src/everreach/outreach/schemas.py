@@ -17,6 +17,7 @@ class QueueItemCreate(BaseModel):
     text: str
     at: datetime | None = None
     priority: int = Field(default=5, ge=1, le=10)
+    force: bool = False  # queue even when the contact already has an open message
 
 
 class QueueItemRead(BaseModel):

@@ -47,3 +47,13 @@ def test_queue_next_best_action(client: Any, session: Session) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["item"]["username"] == "jane"
     assert client.post("/api/v1/queue/next", json={"username": "ghost"}).status_code == 404
+
+
+def test_second_open_message_is_409_unless_forced(client: Any, session: Session) -> None:
+    add_contact(session, "jane")
+    session.commit()
+    assert client.post("/api/v1/queue", json={"username": "jane", "text": "one"}).status_code == 201
+    again = client.post("/api/v1/queue", json={"username": "jane", "text": "two"})
+    assert again.status_code == 409
+    assert "already has a message" in again.json()["detail"]
+    assert client.post("/api/v1/queue", json={"username": "jane", "text": "two", "force": True}).status_code == 201

@@ -34,8 +34,9 @@ def test_pages_render_escaped(client: Any, data: None) -> None:
         assert r.status_code == 200, path
         assert "<script>alert" not in r.text, path
         assert 'onerror="alert' not in r.text, path
-    for path in ("/contacts/jane", "/search?q=alert"):
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(path).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/contacts/jane").text
+    # Search marks the match inside the escaped text: only the <mark> tags are markup.
+    assert "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;" in client.get("/search?q=alert").text
 
 
 def test_context_card_form_updates_score(client: Any, data: None) -> None:
@@ -55,14 +56,18 @@ def test_record_stage_and_settings_forms(client: Any, data: None) -> None:
         "/contacts/jane/record", data={"what": "value", "kind": "link", "note": "guide", "csrf_token": token}
     )
     assert "Recorded" in r.text
-    bad = client.post("/contacts/jane/record", data={"what": "value", "kind": "nope", "csrf_token": token})
+    bad = client.post(
+        "/contacts/jane/record", data={"what": "value", "kind": "nope", "note": "my typed note", "csrf_token": token}
+    )
     assert bad.status_code == 422
-    assert "kind" in bad.text
+    assert 'id="kind-error"' in bad.text
+    assert "value kind must be one of" in bad.text
+    assert 'value="my typed note"' in bad.text
     r = client.post("/contacts/jane/stage", data={"stage": "trust_signals", "reason": "knows me", "csrf_token": token})
-    assert "Stage set to trust signals" in r.text
+    assert "Stage set to trust shown" in r.text
     r = client.post(
         "/settings/patterns",
         data={"pattern_type": "spam_pattern", "pattern_key": "loans", "pattern_value": "loan", "csrf_token": token},
     )
-    assert "Pattern loans added." in r.text
+    assert "Pattern “Loans” added." in r.text
     assert client.get("/contacts/nobody").status_code == 404

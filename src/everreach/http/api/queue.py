@@ -20,6 +20,7 @@ class QueueNext(BaseModel):
     """Whose next best action to queue."""
 
     username: str = Field(min_length=1, max_length=100)
+    force: bool = False
 
 
 @router.get("", response_model=QueueListing)
@@ -34,14 +35,16 @@ def list_queue(
 
 @router.post("", response_model=QueueItemRead, status_code=201)
 def add(session: DbSession, data: QueueItemCreate) -> QueueItemRead:
-    """Queue a message to a contact (refused for spam contacts, empty or too long text)."""
-    return queue.add_to_queue(session, username=data.username, text=data.text, at=data.at, priority=data.priority)
+    """Queue a message to a contact (refused for spam contacts, empty or too long text; 409 when one is open)."""
+    return queue.add_to_queue(
+        session, username=data.username, text=data.text, at=data.at, priority=data.priority, force=data.force
+    )
 
 
 @router.post("/next", response_model=NextActionQueued, status_code=201)
 def add_next(session: DbSession, data: QueueNext) -> NextActionQueued:
     """Queue the contact's top next best action."""
-    return queue.add_next_best_action(session, username=data.username)
+    return queue.add_next_best_action(session, username=data.username, force=data.force)
 
 
 @router.post("/{item_id}/cancel", response_model=QueueItemRead)

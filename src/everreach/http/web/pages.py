@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from everreach.http.web import manage, people
+from everreach.http.web import assets, contact_forms, manage, people, search_page, settings_page, today
 
 router = APIRouter(include_in_schema=False)
-router.include_router(people.router)
-router.include_router(manage.router)
+for module in (today, people, contact_forms, search_page, manage, settings_page, assets):
+    router.include_router(module.router)
