@@ -12,7 +12,11 @@ from sqlalchemy import Engine
 
 from everreach import __version__
 from everreach.api.errors import install_error_handlers
+from everreach.api.headers import SecurityHeaders
+from everreach.api.hosts import HostGuard
 from everreach.api.imports import ImportJobs
+from everreach.api.input_guard import InputGuard, install_page_validation
+from everreach.api.login_guard import LoginThrottle
 from everreach.api.routes import router as api_router
 from everreach.api.security import SecurityMiddleware
 from everreach.config import Settings, get_settings
@@ -65,8 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.imports = ImportJobs(sessions=app.state.sessions, upload_dir=settings.data_dir / "uploads")
+    # Outermost last: headers on every answer, then Host/Origin, login throttle, token/CSRF/size, input checks.
+    app.add_middleware(InputGuard)
     app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(LoginThrottle)
+    app.add_middleware(HostGuard, settings=settings)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
+    install_page_validation(app)
     app.include_router(api_router)
     app.include_router(webhook_router)
     from everreach.web.pages import router as pages_router

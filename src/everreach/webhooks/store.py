@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, ContactIdentity, Conversation, Message, MessageExternalId
 from everreach.webhooks.contacts import attach_identity, refresh_contacts
-from everreach.webhooks.payload import ParsedEvent, message_content
+from everreach.webhooks.payload import ParsedEvent, event_time, message_content
 
 PROVIDER = "instagram"
 # An echo of a message our own worker sent is the same message: matched by text within this window.
 ECHO_MATCH_WINDOW = timedelta(minutes=15)
+# An event without a (usable) timestamp is stored at the time it arrived; one with the same text at that
+# instant is a different message, moved on by this step until its (contact, text, instant) is free.
+UNTIMED_STEP = timedelta(microseconds=1)
+_NO_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
 class WebhookResult(BaseModel):
@@ -136,25 +140,26 @@ def _store_message(
     existing = _existing_copy(session, ev, contact_id, text)
     if existing is None:
         new_id = uuid.uuid4()
-        stmt = (
-            _insert(session)(Message)
-            .values(
-                id=new_id,
-                conversation_id=_conversation(session, contact_id, ev.igsid),
-                contact_id=contact_id,
-                message_text=text,
-                message_type=message_type,
-                is_outbound=ev.outbound,
-                sent_by_automation=False,
-                sent_at=ev.at,
-                raw_data={"source": "webhook", "mid": part.mid, "event": ev.raw},
-            )
-            .on_conflict_do_nothing()
-            .returning(Message.id)
-        )
-        inserted = session.execute(stmt).scalar()
-        if inserted is None:  # the same text at the same instant is already stored (e.g. by an import)
-            existing = _existing_copy(session, ev, contact_id, text, exact=True)
+        values = {
+            "id": new_id,
+            "conversation_id": _conversation(session, contact_id, ev.igsid),
+            "contact_id": contact_id,
+            "message_text": text,
+            "message_type": message_type,
+            "is_outbound": ev.outbound,
+            "sent_by_automation": False,
+            "raw_data": {"source": "webhook", "mid": part.mid, "event": ev.raw},
+        }
+        untimed = is_untimed(ev)
+        at = ev.at
+        while True:
+            stmt = _insert(session)(Message).values(sent_at=at, **values).on_conflict_do_nothing()
+            if session.execute(stmt.returning(Message.id)).scalar() is not None:
+                break
+            if not untimed:  # the same text at the same instant is already stored (e.g. by an import)
+                existing = _existing_copy(session, ev, contact_id, text, exact=True)
+                break
+            at += UNTIMED_STEP
     target = existing or new_id
     linked = session.execute(
         _insert(session)(MessageExternalId)
@@ -170,6 +175,11 @@ def _store_message(
         return False
     result.stored += 1
     return True
+
+
+def is_untimed(ev: ParsedEvent) -> bool:
+    """True when the event had no usable timestamp (its time is when it arrived, shared by its batch)."""
+    return event_time(ev.event.timestamp, _NO_TIME) is _NO_TIME
 
 
 def _existing_copy(
