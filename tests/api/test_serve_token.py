@@ -12,8 +12,10 @@ from everreach import config
 from everreach.api.login_guard import MIN_TOKEN_LENGTH, token_problem
 from everreach.cli.app import app
 
+WEAK = ["a", " " * 40, "\t\n" * 20, "x" * (MIN_TOKEN_LENGTH - 1), " " + "Ab3" * 8 + " ", "y" * 40]
 
-@pytest.mark.parametrize("token", ["a", " " * 40, "\t\n" * 20, "x" * (MIN_TOKEN_LENGTH - 1), " " + "Ab3" * 8 + " ", "y" * 40])
+
+@pytest.mark.parametrize("token", WEAK)
 def test_weak_tokens_are_refused(token: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     assert token_problem(token) is not None
     monkeypatch.setenv("EVERREACH_ACCESS_TOKEN", token)

@@ -18,7 +18,7 @@ from everreach.api.replies import refuse
 
 MIN_TOKEN_LENGTH = 24
 MIN_DISTINCT_CHARACTERS = 8
-MAKE_TOKEN = "python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 LOGIN_PATH = "/login"
 
 

@@ -16,7 +16,9 @@ def wants_json(scope: Scope) -> bool:
     return str(scope.get("path", "")).startswith(MACHINE_PREFIXES)
 
 
-async def refuse(send: Send, scope: Scope, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def refuse(
+    send: Send, scope: Scope, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     """Answer `status` with `detail` before any route runs (the request body is not read)."""
     extra = list(headers or [])
     if wants_json(scope):
