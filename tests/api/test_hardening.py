@@ -170,3 +170,21 @@ def test_throttle_remembers_a_bounded_number_of_addresses() -> None:
     for i in range(10):
         throttle.failed(f"10.0.0.{i}")
     assert len(throttle.failures) == 3
+
+
+def test_docs_page_inline_init_script_is_allowed_by_hash(client: Any) -> None:
+    import base64
+    import hashlib
+
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    inline = re.findall(r"<script>(.*?)</script>", page.text, flags=re.S)
+    assert inline, "Swagger UI starts from an inline script"
+    csp = page.headers["content-security-policy"]
+    for body in inline:
+        assert "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'" in csp
+    assert "worker-src 'self' blob:" in csp
+    # the hash is of this page only: other pages do not allow it
+    other = client.get("/").headers["content-security-policy"]
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert digest not in other
