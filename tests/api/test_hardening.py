@@ -77,6 +77,19 @@ def test_unsafe_methods_from_another_origin_are_refused(client: Any, method: str
     assert null.status_code == 403
 
 
+def test_https_ended_by_a_tunnel_is_the_same_origin(make_client: Any) -> None:
+    client = make_client(allowed_hosts=["abc.trycloudflare.com"])
+    headers = {"Host": "abc.trycloudflare.com", "Origin": "https://abc.trycloudflare.com"}
+    body = {"lane": "friendship", "action_key": "tunnel", "action_text": "hi"}
+    assert client.post("/api/v1/templates", json=body, headers=headers).status_code == 201
+    # a local https page on another port is another origin
+    other = {"Host": "localhost:8000", "Origin": "https://localhost:3000"}
+    assert client.post("/api/v1/templates", json=body, headers=other).status_code == 403
+    assert (
+        client.post("/api/v1/templates", json=body, headers={**other, "Origin": "https://localhost"}).status_code == 403
+    )
+
+
 def test_same_origin_and_originless_writes_pass(client: Any) -> None:
     body = {"lane": "friendship", "action_key": "same-origin", "action_text": "hi ___"}
     same = client.post("/api/v1/templates", json=body, headers={"Origin": "http://testserver"})

@@ -5,7 +5,8 @@ A page on `evil.example` whose name is re-pointed at 127.0.0.1 reaches a loopbac
 Answered: loopback addresses, `localhost`, the configured `host`, and `allowed_hosts` (e.g. the name of a
 tunnel that forwards Meta's webhook). A server bound to every interface (0.0.0.0 or ::) also answers any IP
 address literal: a browser only sends one when it connected to that address itself, so it cannot be rebound.
-On POST/PUT/PATCH/DELETE an `Origin` header, when sent, must be the server itself (scheme, name and port).
+On POST/PUT/PATCH/DELETE an `Origin` header, when sent, must be the server itself (scheme, name and port; or
+https on the default port for a Host without one, as a TLS-ending tunnel forwards it).
 """
 
 from __future__ import annotations
@@ -112,8 +113,9 @@ def _same_origin(origin: str, host: tuple[str, int | None], scheme: str) -> bool
     except ValueError:
         return False
     name, port = host
-    return (
-        parts.scheme == scheme
-        and parts.hostname.rstrip(".") == name
-        and origin_port == (port or DEFAULT_PORTS.get(scheme, 80))
-    )
+    if parts.hostname.rstrip(".") != name:
+        return False
+    if parts.scheme == scheme:
+        return origin_port == (port or DEFAULT_PORTS.get(scheme, 80))
+    # HTTPS ended in front of the server (a tunnel or proxy on the default port, forwarding plain HTTP)
+    return parts.scheme == "https" and scheme == "http" and origin_port == 443 and port is None
