@@ -17,11 +17,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from typer import _click  # Typer vendors Click; its Context is the one TyperGroup takes
+from typer._click.globals import get_current_context
 from typer.core import TyperGroup
 
 from everreach import config
 from everreach.db import migrate
-from everreach.db.engine import checked_urls, get_engine, session_scope
+from everreach.db.engine import checked_urls, get_engine, normalise_url, session_scope
 from everreach.errors import DatabaseError, EverReachError
 
 console = Console()
@@ -72,12 +73,35 @@ def global_options(
     config.configure(database_url=db, config_file=str(config_file) if config_file else None)
 
 
+#: Commands that may create a SQLite file that is not there yet (`db upgrade` opens its own engine).
+CREATING_COMMANDS = frozenset({"import", "seed", "restore"})
+
+
+def _refuse_missing_sqlite_file(raw_url: str) -> None:
+    """A SQLite path that does not exist is a mistake unless the command is one that creates databases."""
+    url = normalise_url(raw_url)
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name).expanduser()
+    ctx = get_current_context(silent=True)
+    if path.exists() or (ctx is not None and ctx.info_name in CREATING_COMMANDS):
+        return
+    raise DatabaseError(
+        f"no database at {path}: check the path (--db or EVERREACH_DATABASE_URL), or create it with "
+        "`everreach db upgrade` (or `everreach import EXPORT`)"
+    )
+
+
 def engine() -> Engine:
     """The configured database, checked once per process to be at the current migration.
 
-    The embedded SQLite default is created and migrated on first use; PostgreSQL needs `db upgrade`.
+    A SQLite file is migrated on first use, and created only by `import`, `seed` and `restore` (and
+    `db upgrade`); PostgreSQL needs `db upgrade`.
     """
-    eng = get_engine(config.get_settings().resolved_database_url())
+    raw_url = config.get_settings().resolved_database_url()
+    _refuse_missing_sqlite_file(raw_url)
+    eng = get_engine(raw_url)
     key = eng.url.render_as_string()
     if key not in checked_urls:
         try:

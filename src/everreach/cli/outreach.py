@@ -36,7 +36,10 @@ def parse_when(raw: str, *, now: datetime | None = None) -> datetime:
     match = _RELATIVE.match(raw.strip().lower())
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        return now + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+        try:
+            return now + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+        except OverflowError:
+            raise ValidationError(f"--at {raw!r} is too far in the future") from None
     try:
         return datetime.fromisoformat(raw.strip())
     except ValueError:
