@@ -13,7 +13,7 @@ from everreach.config import get_settings
 from everreach.ingest.mapping import detect_owner, identify, same_person
 from everreach.ingest.model import FileNotes, ParsedThread
 from everreach.ingest.reader import read_unit
-from everreach.ingest.sources import FileError, Source, ThreadUnit
+from everreach.ingest.sources import FileError, ReadLimits, Source, ThreadUnit
 from everreach.ingest.text import fit_text
 from everreach.ingest.writer import BatchResult, Writer
 
@@ -109,14 +109,20 @@ def import_export(
     include_groups: bool = False,
     progress: ProgressCallback | None = None,
     batch_rows: int = 20_000,
+    limits: ReadLimits | None = None,
 ) -> ImportSummary:
-    """Import an Instagram / Messenger export (zip, folder, thread folder or file); commits batch by batch."""
+    """Import an Instagram / Messenger export (zip, folder, thread folder or file); commits batch by batch.
+
+    `limits` bound what each message file and all of them may expand to (default: the settings').
+    """
     engine = target if isinstance(target, Engine) else target.kw["bind"]
     settings = get_settings()
     owner = owner or settings.owner
     summary = ImportSummary(source=str(path), owner=owner, owner_source="given" if owner else "none")
     try:
-        source = Source(path)
+        source = Source(
+            path, limits or ReadLimits.from_settings(settings.import_max_file_mb, settings.import_max_total_mb)
+        )
     except FileError as exc:
         summary.files_with_errors.append(FileFailure(file=exc.name, error=exc.message))
         return summary
