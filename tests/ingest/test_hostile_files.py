@@ -46,7 +46,8 @@ def test_deep_extras_inside_a_message_are_a_file_error(engine: Engine, tmp_path:
     summary = import_export(engine, tmp_path)
     (failure,) = summary.files_with_errors
     assert failure.file == str(bad / "message_1.json")
-    assert "message 1" in failure.error and "nested too deeply" in failure.error
+    assert "message 1" in failure.error
+    assert "nested too deeply" in failure.error
     assert summary.messages_new == 2
 
 

@@ -58,7 +58,8 @@ def test_mistyped_path_names_the_missing_part_and_close_names(engine: Engine, tm
     (tmp_path / "instagram-export.zip").write_bytes(b"")
     with pytest.raises(ValidationError) as caught:
         import_export(engine, tmp_path / "instagram-exprot.zip")
-    assert "did you mean" in str(caught.value) and "instagram-export.zip" in str(caught.value)
+    assert "did you mean" in str(caught.value)
+    assert "instagram-export.zip" in str(caught.value)
     with pytest.raises(ValidationError) as caught:
         import_export(engine, tmp_path / "nope" / "deeper" / "x.zip")
     assert f"{tmp_path / 'nope'} does not exist" in str(caught.value)

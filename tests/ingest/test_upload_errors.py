@@ -60,7 +60,9 @@ def test_bad_files_are_listed_and_good_threads_imported(engine: Engine, tmp_path
     assert job.state == "done", job
     assert job.summary is not None
     assert [f["file"] for f in job.summary["files_with_errors"]] == [f"{tmp_path / 'uploads'}/{job.id}.zip:{deep}"]
-    assert job.error is not None and deep in job.error and "nested too deeply" in job.error
+    assert job.error is not None
+    assert deep in job.error
+    assert "nested too deeply" in job.error
     assert job.summary["messages_cleaned"] == 1
     assert _messages(engine) == 4
 
@@ -69,6 +71,8 @@ def test_nothing_importable_ends_failed_with_why(engine: Engine, tmp_path: Path)
     deep = f"{INBOX}/deep_1234567/message_1.json"
     job = _upload(engine, tmp_path, {deep: "[" * 100_000 + "]" * 100_000})
     assert job.state == "failed", job
-    assert job.error is not None and "nested too deeply" in job.error
-    assert job.summary is not None and job.summary["threads_imported"] == 0
+    assert job.error is not None
+    assert "nested too deeply" in job.error
+    assert job.summary is not None
+    assert job.summary["threads_imported"] == 0
     assert _messages(engine) == 0

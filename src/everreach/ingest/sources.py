@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import BinaryIO
+from typing import IO
 
 from everreach.errors import ValidationError
 
@@ -152,7 +152,7 @@ class Source(AbstractContextManager["Source"]):
         if size > limit:
             raise self._too_large(shown, limit)
 
-    def _bounded(self, shown: str, stream: BinaryIO, limit: int) -> bytes:
+    def _bounded(self, shown: str, stream: IO[bytes], limit: int) -> bytes:
         """Read at most `limit` bytes, counting them as they come (a zip header may lie about the size)."""
         chunks: list[bytes] = []
         size = 0
