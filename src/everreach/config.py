@@ -51,6 +51,8 @@ class Settings(BaseSettings):
 
     # import
     owner: str | None = None
+    import_max_file_mb: int = 64  # what one message file may expand to (a zip member or a file on disk)
+    import_max_total_mb: int = 8192  # what all the message files of one import may expand to together
 
     # outreach pacing (DESIGN.md §4)
     sender: str = "dry-run"

@@ -73,13 +73,23 @@ def _print_summary(summary: ImportSummary) -> None:
         f"contacts: {summary.contacts_new} new, {summary.contacts_updated} updated"
         + (f", {summary.contacts_flagged_spam} flagged as spam" if summary.contacts_flagged_spam else "")
         + f"\nmessages: {summary.messages_new} new, {summary.messages_duplicate} duplicate"
-        + (f", {summary.messages_truncated} long texts cut" if summary.messages_truncated else ""),
+        + (f", {summary.messages_truncated} long texts cut" if summary.messages_truncated else "")
+        + (f", {n} message(s) with an invalid time left out" if (n := summary.messages_invalid_time) else "")
+        + (
+            f", {summary.messages_cleaned} cleaned of characters that cannot be stored"
+            if summary.messages_cleaned
+            else ""
+        ),
         markup=False,
         highlight=False,
     )
     if summary.groups_skipped:
         console.print("skipped groups (use --include-groups): " + ", ".join(summary.skipped_groups[:10])
                       + (" ..." if summary.groups_skipped > 10 else ""), markup=False, highlight=False)  # fmt: skip
+    for problem in summary.message_problems:
+        err_console.print(
+            f"warning: {problem.file}: {problem.problem} ({problem.example})", markup=False, style="yellow"
+        )
     for failure in summary.files_with_errors:
         err_console.print(f"error: {failure.file}: {failure.error}", markup=False, style="red")
     if summary.files_with_errors:

@@ -93,15 +93,18 @@ class ImportJobs:
             self._update(job_id, state="failed", error=str(exc) or type(exc).__name__, finished_at=datetime.now(UTC))
         else:
             failed = summary.files_with_errors
+            # Bad files are listed and the rest imported; the job failed only when nothing could be imported.
+            nothing = bool(failed) and summary.threads_imported == 0
             self._update(
                 job_id,
-                state="done",
+                state="failed" if nothing else "done",
                 summary=summary.model_dump(),
                 error=("; ".join(f"{f.file}: {f.error}" for f in failed[:5]) or None),
                 message=f"{summary.messages_new} new messages, {summary.messages_duplicate} already there",
                 finished_at=datetime.now(UTC),
             )
-            self._rescore()
+            if not nothing:
+                self._rescore()
         finally:
             path.unlink(missing_ok=True)
 
