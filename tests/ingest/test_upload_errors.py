@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from everreach.ingest.jobs import ImportJobRead, ImportJobs
 from everreach.db.models import Message
+from everreach.ingest.jobs import ImportJobRead, ImportJobs
 from tests.ingest.helpers import OWNER, msg
 
 T0 = 1_700_000_000_000
