@@ -20,7 +20,7 @@ from typer import _click  # Typer vendors Click; its Context is the one TyperGro
 from typer.core import TyperCommand, TyperGroup
 
 from everreach.cli.output import console, err_console, print_json
-from everreach.cli.registry import COMMANDS
+from everreach.cli.registry import COMMANDS, module_of
 from everreach.errors import DatabaseError, EverReachError
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = [
-    "JsonOption", "app", "console", "engine", "err_console", "fail", "local_zone", "print_json", "safe_url", "unit_of_work",
+    "JsonOption", "app", "console", "engine", "err_console", "fail", "local_zone", "print_json", "safe_url",
+    "unit_of_work",
 ]  # fmt: skip
 
 
@@ -65,7 +66,7 @@ class LazyGroup(TyperGroup):
             return None
         if self._describing:
             return TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
-        importlib.import_module(entry.module)
+        importlib.import_module(module_of(cmd_name))
         self._load_registered()
         return self.commands.get(cmd_name)
 

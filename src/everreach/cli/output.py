@@ -79,7 +79,12 @@ def table(
         grid.add_column(name, overflow="fold", no_wrap=piped, justify="right" if name in right else "left")
     for row in rows:
         grid.add_row(*("-" if v is None else str(v) for v in row))
-    console.print(grid)
+    if not piped:
+        console.print(grid)
+        return
+    with console.rich.capture() as captured:  # piped: the same table without the padding at line ends
+        console.rich.print(grid)
+    typer.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
 def _json_default(value: Any) -> Any:

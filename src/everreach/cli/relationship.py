@@ -80,7 +80,8 @@ def score(
     )
     console.line(
         f"recomputed {hu.plural(report.contacts, 'contact')} ({read}): {report.updated:,} changed, "
-        f"{hu.plural(report.stage_changes, 'stage change')}, {hu.plural(report.new_fit_matches, 'new fit-signal match')}"
+        f"{hu.plural(report.stage_changes, 'stage change')}, "
+        f"{hu.plural(report.new_fit_matches, 'new fit-signal match')}"
     )
 
 

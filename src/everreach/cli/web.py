@@ -41,5 +41,6 @@ def serve(
             "your messages), or bind 127.0.0.1"
         )
     application = create_app(settings)
-    console.print(f"EverReach dashboard on http://{'localhost' if is_loopback(host) else host}:{port}/  (Ctrl-C stops)")
+    shown = f"[{host}]" if ":" in host else host
+    console.line(f"EverReach dashboard on http://{shown}:{port}/  (Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
