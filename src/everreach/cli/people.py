@@ -18,5 +18,5 @@ def labels(session: Session, usernames: Iterable[str]) -> dict[str, str]:
     for start in range(0, len(wanted), 500):  # stays under every engine's bound-parameter limit
         chunk = wanted[start : start + 500]
         stmt = select(Contact.instagram_username, Contact.display_name).where(Contact.instagram_username.in_(chunk))
-        names.update(session.execute(stmt).tuples().all())
+        names.update({row[0]: row[1] for row in session.execute(stmt)})
     return {u: person(u, names.get(u)) for u in wanted}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from everreach.cli import humanise as hu
 from everreach.cli.app import JsonOption, app, console, engine, local_zone, print_json, safe_url
@@ -12,9 +13,9 @@ from everreach.db import migrate
 from everreach.db.models import Base, Contact, Conversation, Message, OutreachItem, RecomputeMark
 
 
-def _grouped(conn: Connection, column: ColumnElement[Any]) -> dict[Any, int]:
+def _grouped(conn: Connection, column: QueryableAttribute[Any]) -> dict[Any, int]:
     """How many rows hold each value of `column`."""
-    return dict(conn.execute(select(column, func.count()).group_by(column)).tuples().all())
+    return {row[0]: row[1] for row in conn.execute(select(column, func.count()).group_by(column))}
 
 
 def _summary(conn: Connection) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def suggest_usernames(session: Session, typed: str, *, limit: int = MAX_SUGGESTI
     )
     rows = session.execute(
         select(Contact.instagram_username, Contact.display_name).where(spelled).limit(MAX_CANDIDATES)
-    ).tuples()
+    )
     by_key: dict[str, str] = {}
     for candidate, display in rows:
         by_key.setdefault(candidate, candidate)
