@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 from typer.testing import Result
 
@@ -87,7 +88,8 @@ def test_status_speaks_of_what_a_person_has(cli: Callable[..., Result], session:
     assert "messages:       1 (0 sent by you, 1 received)" in shown.stdout
     assert "outreach queue: empty" in shown.stdout
     assert "last score:     never" in shown.stdout
-    assert "instagram_" not in shown.stdout and "contact_ranks" not in shown.stdout
+    assert "instagram_" not in shown.stdout
+    assert "contact_ranks" not in shown.stdout
     data = json.loads(cli("status", "--json").stdout)
     assert data["summary"]["contacts"] == 3
     assert data["tables"]["instagram_contacts"] == 3
@@ -95,32 +97,29 @@ def test_status_speaks_of_what_a_person_has(cli: Callable[..., Result], session:
 
 def test_lookup_suggests_close_handles_and_names(session: Session) -> None:
     _people(session)
-    try:
+    with pytest.raises(UnknownContactError) as typo:
         get_contact(session, username="@jane.bulds")
-    except UnknownContactError as exc:
-        assert exc.suggestions[0] == "jane.builds"
-        assert "did you mean @jane.builds" in str(exc)
-    else:
-        raise AssertionError("a missing handle must raise")
-    try:
-        get_contact(session, username="okafor")  # part of a display name
-    except UnknownContactError as exc:
-        assert set(exc.suggestions[:2]) == {"jane.builds", LONG_HANDLE}
-    try:
+    assert typo.value.suggestions[0] == "jane.builds"
+    assert "did you mean @jane.builds" in str(typo.value)
+    with pytest.raises(UnknownContactError) as by_name:
+        get_contact(session, username="okafor")  # part of two display names
+    assert set(by_name.value.suggestions[:2]) == {"jane.builds", LONG_HANDLE}
+    with pytest.raises(UnknownContactError) as nothing_close:
         get_contact(session, username="zzqqx")
-    except UnknownContactError as exc:
-        assert exc.suggestions == []
-        assert "did you mean" not in str(exc)
+    assert nothing_close.value.suggestions == []
+    assert "did you mean" not in str(nothing_close.value)
 
 
 def test_lookup_escapes_like_wildcards(session: Session) -> None:
     contact(session, username="a_b", display_name=None)
-    contact(session, username="axb", display_name=None)
+    contact(session, username="zz%", display_name=None)
     session.commit()
-    try:
+    with pytest.raises(UnknownContactError) as underscore:
         get_contact(session, username="a_")
-    except UnknownContactError as exc:
-        assert exc.suggestions[:1] == ["a_b"]
+    assert underscore.value.suggestions == ["a_b"]
+    with pytest.raises(UnknownContactError) as percent:
+        get_contact(session, username="q%")  # '%' is a literal, not "anything"
+    assert percent.value.suggestions == []
 
 
 def test_cli_did_you_mean(cli: Callable[..., Result], session: Session) -> None:
