@@ -19,7 +19,14 @@ from pathlib import Path
 
 from bench.common import Figure, bench_engines
 
-BENCHMARKS = ("bench.ingest", "bench.relationship", "bench.outreach", "bench.api_load", "bench.understanding")
+BENCHMARKS = (
+    "bench.ingest",
+    "bench.relationship",
+    "bench.outreach",
+    "bench.api_load",
+    "bench.understanding",
+    "bench.cli_start",
+)
 RESULTS = Path(__file__).parent / "results"
 HEADER = ("area", "figure", "engine", "value", "same-run baseline", "ratio", "target", "ok")
 

@@ -146,7 +146,7 @@ def test_cli_reports_message_problems_with_exit_1(cli: Callable[..., Result], tm
     bad.write_text("[" * 100_000 + "]" * 100_000)
     result = cli("import", str(tmp_path))
     assert result.exit_code == 1
-    assert "1 message(s) with an invalid time left out" in result.stdout
+    assert "1 message with an invalid time left out" in result.stdout
     assert f"{folder / 'message_1.json'}: 1 message(s) with an invalid time left out" in result.stderr
     assert f"error: {bad}: nested too deeply" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr

@@ -45,5 +45,6 @@ def serve(
         raise ConfigError(weak_token_message(problem))
     # The Host check answers to the name the server is bound as, which the --host flag may change.
     application = create_app(settings.model_copy(update={"host": host}))
-    console.print(f"EverReach dashboard on http://{'localhost' if is_loopback(host) else host}:{port}/  (Ctrl-C stops)")
+    shown = f"[{host}]" if ":" in host else host
+    console.line(f"EverReach dashboard on http://{shown}:{port}/  (Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
