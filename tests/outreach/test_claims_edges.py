@@ -13,6 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import OutreachAttempt, OutreachItem
+from everreach.errors import ConfigError
+from everreach.outreach import claims
 from everreach.outreach.claims import INTERRUPTED, AdvisoryLocks, FileLocks, lock_key, recover_interrupted
 from tests.outreach.factories import T0, make_contact
 
@@ -77,6 +79,19 @@ def test_file_locks_live_beside_the_database_and_exclude_each_other(tmp_path: Pa
     assert other.probe(item)  # nobody holds it now
     other.after_probe(item)
     mine.release(uuid.uuid4())  # releasing what was never held is harmless
+    gone = uuid.uuid4()
+    assert mine.hold(gone)
+    (mine.directory / f"{gone.hex}.lock").unlink()  # someone tidied the directory meanwhile
+    mine.release(gone)
+    assert mine.hold(gone)  # the descriptor was closed: the row can be claimed again
+    mine.release(gone)
+
+
+def test_file_locks_need_posix_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(claims, "fcntl", None)
+    with pytest.raises(ConfigError) as caught:
+        FileLocks(str(tmp_path / "x.db"))
+    assert str(caught.value) == "the SQLite worker needs POSIX file locks (use PostgreSQL on this platform)"
 
 
 def test_the_writer_lock_is_exclusive_while_held(tmp_path: Path) -> None:
@@ -116,6 +131,23 @@ def test_recovery_fails_only_sending_rows_without_a_live_claim(session: Session)
     live_attempt = session.scalar(select(OutreachAttempt.outcome).where(OutreachAttempt.queue_id == alive))
     assert live_attempt is None
     assert locks.released == []  # the caller releases probes after its commit
+
+
+def test_a_row_that_finished_during_recovery_is_left_alone(session: Session) -> None:
+    """The update re-checks `sending`: a row its worker finished meanwhile keeps its outcome."""
+    finished = _row(session, "sending", "sent")
+
+    class FinishingLocks(FakeLocks):
+        def probe(self, item_id: uuid.UUID) -> bool:
+            session.execute(
+                OutreachItem.__table__.update().where(OutreachItem.id == item_id).values(status="sent")  # type: ignore[attr-defined]
+            )
+            return True
+
+    recover_interrupted(session, FinishingLocks(live=set()), now=T0)
+    session.expire_all()
+    assert session.get(OutreachItem, finished).status == "sent"  # type: ignore[union-attr]
+    assert session.get(OutreachItem, finished).error is None  # type: ignore[union-attr]
 
 
 def test_a_failed_recovery_releases_what_it_probed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ Written to kill the mutants mutmut left alive in outreach/pacing.py (tests/MUTAT
 
 from __future__ import annotations
 
+import time as clock
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -108,6 +109,19 @@ def test_the_day_resets_at_local_midnight() -> None:
     assert p.next_day_start(before) == datetime(2025, 3, 3, 23, 0, tzinfo=UTC)
     # Across the spring change (2025-03-30): local midnight of the 31st is 22:00 UTC.
     assert p.next_day_start(datetime(2025, 3, 30, 12, tzinfo=UTC)) == datetime(2025, 3, 30, 22, 0, tzinfo=UTC)
+
+
+def test_boundaries_are_utc_whatever_the_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy's zone decides the boundaries; the machine's own zone (TZ) never shows through."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    clock.tzset()
+    try:
+        start = PacingPolicy(tz=PARIS).day_start(datetime(2025, 3, 3, 12, tzinfo=UTC))
+        assert start.utcoffset() == timedelta(0)
+        assert start == datetime(2025, 3, 2, 23, 0, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        clock.tzset()
 
 
 def test_daily_cap_from_an_attempt_at_local_midnight_waits_for_the_next_midnight() -> None:
@@ -271,6 +285,19 @@ def test_the_hour_and_the_day_windows_at_their_edges(session: Session) -> None:
     just_inside = load_facts(session, p, now=now - timedelta(seconds=1))
     assert just_inside.sent_last_hour == 1
     assert just_inside.hourly_nth_at == now - timedelta(hours=1)
+
+
+def test_the_last_attempt_is_found_by_time_not_by_insertion_order(session: Session) -> None:
+    ids = _attempts(
+        session,
+        (T0 - timedelta(minutes=1), "sent"),
+        (T0 - timedelta(minutes=9), "sent"),
+        (T0 - timedelta(minutes=5), "interrupted"),
+    )
+    facts = load_facts(session, PacingPolicy(hourly_cap=2, daily_cap=3), now=T0)
+    assert (facts.last_attempt_id, facts.last_attempt_at) == (ids[0], T0 - timedelta(minutes=1))
+    assert facts.hourly_nth_at == T0 - timedelta(minutes=5)  # the 2nd most recent
+    assert facts.daily_nth_at == T0 - timedelta(minutes=9)  # the 3rd most recent
 
 
 def test_no_attempts_at_all(session: Session) -> None:
