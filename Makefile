@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean chromium supabase-sql
+.PHONY: setup run test lint bench mutation clean chromium supabase-sql
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,18 @@ supabase-sql: setup
 bench: setup
 	$(BIN)/python -m bench
 
+## Mutation testing (slow, not part of CI or `make test`): mutmut on the modules in pyproject.toml
+## [tool.mutmut] only_mutate, against its test selection, one mutant at a time, on both engines (PostgreSQL-only
+## code such as advisory locks needs the server; MUTATION_ENGINES=sqlite is quicker and kills less).
+## One module: make mutation MUTANTS='everreach.ingest.text.*'. Survivors: $(BIN)/mutmut results; tests/MUTATION.md.
+MUTATION_CHILDREN ?= 1
+MUTATION_ENGINES ?= sqlite,postgresql
+MUTANTS ?=
+mutation: setup
+	EVERREACH_TEST_ENGINES=$(MUTATION_ENGINES) $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	@$(BIN)/mutmut results --all true | awk -F': ' '$$2 != "not checked" { n = $$1; sub(/^ +/, "", n); sub(/\.x[^.]*$$/, "", n); \
+	  t[n]++; if ($$2 ~ /^(killed|timeout)/) k[n]++ } \
+	  END { for (m in t) printf "%-28s %4d of %4d mutants killed (%.0f%%)\n", m, k[m], t[m], 100 * k[m] / t[m] }'
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) mutants .pytest_cache .mypy_cache .ruff_cache

@@ -26,6 +26,7 @@ BENCHMARKS = (
     "bench.api_load",
     "bench.understanding",
     "bench.pages",
+    "bench.cli_start",
 )
 RESULTS = Path(__file__).parent / "results"
 HEADER = ("area", "figure", "engine", "value", "same-run baseline", "ratio", "target", "ok")

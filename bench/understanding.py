@@ -132,7 +132,9 @@ before = rss()
 start = time.perf_counter(); load_model(); load = time.perf_counter() - start
 start = time.perf_counter(); c = u.get_classifier(seed_signals()); train = time.perf_counter() - start
 c.classify([u.MessageToRead("what do you think of my new logo?", False)] * 1000)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would count the forking parent's pages.
+with open("/proc/self/status") as f:
+    peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
 print(json.dumps({"load": load, "train": train, "added_mb": peak - before, "peak_mb": peak}))
 """
 

@@ -46,6 +46,7 @@ def test_cli_config_flag_reads_the_file(tmp_path: Path, cli_runner_pg) -> None: 
     db = tmp_path / "via-config.db"
     toml = tmp_path / "c.toml"
     toml.write_text(f'database_url = "sqlite:///{db}"\n')
+    assert CliRunner().invoke(app, ["--config", str(toml), "db", "upgrade"]).exit_code == 0
     result = CliRunner().invoke(app, ["--config", str(toml), "status", "--json"])
     assert result.exit_code == 0, result.output
     assert str(db) in result.stdout

@@ -9,12 +9,13 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
 
     # import
     owner: str | None = None
+    import_max_file_mb: int = 64  # what one message file may expand to (a zip member or a file on disk)
+    import_max_total_mb: int = 8192  # what all the message files of one import may expand to together
 
     # outreach pacing (DESIGN.md §4)
     sender: str = "dry-run"
@@ -94,6 +97,16 @@ class Settings(BaseSettings):
     instagram_app_secret: str | None = None
     instagram_verify_token: str | None = None
     max_upload_mb: int = 512
+    # Extra Host names the server answers to (e.g. a tunnel's name for the webhook); comma-separated in the env.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """Accept 'a.example, b.example' (environment) as well as a list (TOML)."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -148,7 +148,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(params=[("desktop", 1280, 900), ("phone", 390, 844)], ids=["desktop", "phone"])
 def page(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[Any]:
     name, width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=True
+    )  # axe is injected inline; tests/browser/test_csp.py checks the policy itself
     outside: list[str] = []
 
     def only_local(route: Any) -> None:

@@ -18,7 +18,7 @@ def test_record_then_read_as_json(cli: Callable[..., Result], engine: Engine) ->
         c = contact(session, username="sarah")
         message(session, contact=c, text="honestly i always forget to follow up w people", days_ago=-1)
         session.commit()
-    assert "recomputed 1 contacts" in cli("score").output
+    assert "recomputed 1 contact " in cli("score").output
     assert cli("context", "@sarah", "--building", "a gym app", "--friction", "follow ups").exit_code == 0
     assert cli("value", "sarah", "link", "sent a guide").exit_code == 0
     health = json.loads(cli("health", "sarah", "--json").output)

@@ -97,6 +97,7 @@ def test_import_never_crashes(engine: Engine, tmp_path: Path) -> None:
             return
         assert all(f.file for f in summary.files_with_errors)
         assert all(f.error for f in summary.files_with_errors)
+        assert all(p.file and p.problem and p.example for p in summary.message_problems)
 
     check()
     crashes.check()

@@ -64,7 +64,7 @@ def _signed(body: bytes) -> dict[str, str]:
 
 
 def test_signed_payloads_never_500(db_url: str) -> None:
-    app = create_app(Settings(database_url=db_url, instagram_app_secret=SECRET))
+    app = create_app(Settings(database_url=db_url, instagram_app_secret=SECRET, allowed_hosts=["testserver"]))
     with TestClient(app, raise_server_exceptions=False) as client:
 
         @FUZZ

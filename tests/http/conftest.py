@@ -28,6 +28,7 @@ def make_settings(db_url: str, **overrides: Any) -> Settings:
         "database_url": db_url,
         "instagram_app_secret": APP_SECRET,
         "instagram_verify_token": VERIFY_TOKEN,
+        "allowed_hosts": ["testserver"],  # the TestClient's Host
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,35 +1,103 @@
-"""The Typer application, its global options, and what every command shares (engine, output, errors)."""
+"""The Typer application, its global options, and what every command shares (engine, output, errors).
+
+Start-up imports only Typer: command modules load when their command runs (see `registry`), and the database
+layer loads inside `engine()`.
+"""
 
 from __future__ import annotations
 
-import json
+import importlib
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, tzinfo
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session
 from typer import _click  # Typer vendors Click; its Context is the one TyperGroup takes
-from typer.core import TyperGroup
+from typer._click.globals import get_current_context
+from typer.core import TyperCommand, TyperGroup
 
-from everreach import config
-from everreach.db import migrate
-from everreach.db.engine import checked_urls, get_engine, session_scope
+from everreach.cli.output import console, err_console, print_json
+from everreach.cli.registry import COMMANDS, module_of
 from everreach.errors import DatabaseError, EverReachError
 
-console = Console()
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "JsonOption", "app", "console", "engine", "err_console", "fail", "local_zone", "print_json", "safe_url",
+    "unit_of_work",
+]  # fmt: skip
 
 
-class ErrorHandlingGroup(TyperGroup):
-    """Turns expected failures into one clear line on stderr and exit code 1, never a traceback."""
+def _database_error(exc: BaseException) -> str | None:
+    """The one-line message for a database driver error, or None when `exc` is not one."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # not imported yet: the error cannot be SQLAlchemy's
+    if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    from everreach.db import migrate
+
+    return f"database error: {migrate.first_line(exc)}"
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: loads a command's module when it runs, lists every command from the registry for
+    `--help`, and turns expected failures into one clear line on stderr and exit code 1, never a traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Build the group; registry commands not yet imported are described by their static help."""
+        super().__init__(*args, **kwargs)
+        self._describing = False
+        self._converted = 0
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        """Registry commands in registry order, then any other command already registered."""
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        """The command, importing its module on first use (a static stand-in while help is being written)."""
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        if self._describing:
+            return TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
+        importlib.import_module(module_of(cmd_name))
+        self._load_registered()
+        return self.commands.get(cmd_name)
+
+    def _load_registered(self) -> None:
+        """Turn commands registered on `app` since the last call into Click commands of this group."""
+        pending = typer.Typer()
+        pending.registered_commands = list(app.registered_commands)
+        pending.registered_groups = list(app.registered_groups)
+        for name, command in typer.main.get_group(pending).commands.items():
+            self.commands.setdefault(name, command)
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        """Help from the registry's static lines, importing no command module."""
+        self._describing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._describing = False
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        """The command named first in args; a mistyped name is answered with the closest names."""
+        try:
+            return self._click_resolve_command(ctx, args)
+        except _click.exceptions.UsageError as exc:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            raise
 
     def invoke(self, ctx: _click.Context) -> Any:
         """Run the command, reporting user-facing errors on one line."""
@@ -37,20 +105,21 @@ class ErrorHandlingGroup(TyperGroup):
             return super().invoke(ctx)
         except EverReachError as exc:
             fail(str(exc))
-        except (OperationalError, InterfaceError) as exc:
-            fail(f"database error: {migrate.first_line(exc)}")
-        except DBAPIError as exc:
-            fail(f"database error: {migrate.first_line(exc)}")
+        except Exception as exc:
+            message = _database_error(exc)
+            if message is None:
+                raise
+            fail(message)
 
 
 def fail(message: str, code: int = 1) -> None:
     """Print `error: message` on stderr and exit."""
-    err_console.print(f"error: {message}", markup=False, style="red")
+    err_console.line(f"error: {message}", style="red")
     raise typer.Exit(code)
 
 
 app = typer.Typer(
-    cls=ErrorHandlingGroup,
+    cls=LazyGroup,
     help="EverReach: a local-first, relationship-first CRM for Instagram DMs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -69,15 +138,48 @@ def global_options(
     ] = None,
 ) -> None:
     """Global options apply to every command."""
+    from everreach import config
+
     config.configure(database_url=db, config_file=str(config_file) if config_file else None)
+
+
+#: Commands that may create a SQLite file that is not there yet (`db upgrade` opens its own engine).
+CREATING_COMMANDS = frozenset({"import", "seed", "restore"})
+
+
+def _refuse_missing_sqlite_file(raw_url: str) -> None:
+    """A SQLite path that does not exist is a mistake unless the command is one that creates databases."""
+    from everreach.db.engine import normalise_url
+
+    url = normalise_url(raw_url)
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name).expanduser()
+    ctx = get_current_context(silent=True)
+    if path.exists() or (ctx is not None and ctx.info_name in CREATING_COMMANDS):
+        return
+    raise DatabaseError(
+        f"no database at {path}: check the path (--db or EVERREACH_DATABASE_URL), or create it with "
+        "`everreach db upgrade` (or `everreach import EXPORT`)"
+    )
 
 
 def engine() -> Engine:
     """The configured database, checked once per process to be at the current migration.
 
-    The embedded SQLite default is created and migrated on first use; PostgreSQL needs `db upgrade`.
+    A SQLite file is migrated on first use, and created only by `import`, `seed` and `restore` (and
+    `db upgrade`); PostgreSQL needs `db upgrade`.
     """
-    eng = get_engine(config.get_settings().resolved_database_url())
+    from sqlalchemy.exc import OperationalError
+
+    from everreach import config
+    from everreach.db import migrate
+    from everreach.db.engine import checked_urls, get_engine
+
+    raw_url = config.get_settings().resolved_database_url()
+    _refuse_missing_sqlite_file(raw_url)
+    eng = get_engine(raw_url)
     key = eng.url.render_as_string()
     if key not in checked_urls:
         try:
@@ -94,6 +196,8 @@ def engine() -> Engine:
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session on the configured database that commits when the block succeeds."""
+    from everreach.db.engine import session_scope
+
     with session_scope(engine()) as session:
         yield session
 
@@ -103,21 +207,16 @@ def safe_url(eng: Engine) -> str:
     return eng.url.render_as_string(hide_password=True)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
-
-
-def print_json(data: Any) -> None:
-    """Write data as JSON on stdout (datetimes ISO 8601, UUIDs as strings)."""
-    typer.echo(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
-
-
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def local_zone() -> tzinfo:
+    """The user's time zone (settings `timezone`) for dates shown; UTC when it is not a known zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from everreach import config
+
+    try:
+        return ZoneInfo(config.get_settings().timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC

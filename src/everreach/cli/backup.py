@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from everreach.backup import FORMATS, BackupResult, backup_database, restore_database
 from everreach.backup.tables import ProgressFn
 from everreach.cli.app import JsonOption, app, console, engine, err_console, print_json, safe_url
+from everreach.cli.humanise import plural
 
 FormatOption = Annotated[
     str | None,
@@ -26,8 +26,10 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bars:
+    with Progress(*columns, console=err_console.rich, transient=True) as bars:
         tasks: dict[str, TaskID] = {}
 
         def report(what: str, done: int, total: int) -> None:
@@ -42,7 +44,7 @@ def _report(result: BackupResult, verb: str, as_json: bool) -> None:
     if as_json:
         print_json(result.model_dump() | {"total_rows": result.total_rows})
         return
-    console.print(f"{verb} {result.total_rows:,} rows ({result.format}) {result.path}")
+    console.line(f"{verb} {plural(result.total_rows, 'row')} ({result.format}) {result.path}")
 
 
 @app.command("backup")

@@ -83,7 +83,7 @@ def sync(
     elif console.is_terminal and not as_json:
         total = threads or settings.browser_threads_per_run
         with Progress(TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), TextColumn("threads"),
-                      console=console, transient=True) as bar:  # fmt: skip
+                      console=console.rich, transient=True) as bar:  # fmt: skip
             task = bar.add_task("sync", total=total)
 
             def on_progress(s: SyncSummary) -> None:

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
 from everreach.cli.app import JsonOption, app, console, engine, err_console, print_json
+from everreach.cli.humanise import plural
 from everreach.ingest import ImportProgress, ImportSummary, import_export
 from everreach.ingest.service import ProgressCallback
-from everreach.ingest.synthetic import generate_export
 
 dev_app = typer.Typer(help="Developer tools (synthetic data).", no_args_is_help=True)
 app.add_typer(dev_app, name="dev")
@@ -32,9 +31,11 @@ def import_command(
     """Import Instagram DM history from a data export; safe to re-run (only new messages are added)."""
     eng = engine()
     if console.is_terminal and not as_json:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         with Progress(
             TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("threads"),
-            TimeRemainingColumn(), console=console, transient=True,
+            TimeRemainingColumn(), console=console.rich, transient=True,
         ) as bar:  # fmt: skip
             task = bar.add_task("import", total=None)
 
@@ -60,30 +61,36 @@ def _run(
         return import_export(eng, path, owner=owner, include_groups=include_groups, progress=progress)
     except KeyboardInterrupt:
         # Batches hold whole threads, so what was committed is complete; a rerun adds only the rest.
-        err_console.print("interrupted: threads imported so far are saved; run the same command to finish")
+        err_console.line("interrupted: threads imported so far are saved; run the same command to finish")
         raise typer.Exit(130) from None
 
 
 def _print_summary(summary: ImportSummary) -> None:
     owner = f"{summary.owner} ({summary.owner_source})" if summary.owner else summary.owner_source
-    console.print(f"imported {summary.source}  owner: {owner}", markup=False, highlight=False)
-    console.print(
-        f"threads: {summary.threads_imported} imported of {summary.threads_total}, "
-        f"{summary.groups_skipped} group(s) skipped\n"
-        f"contacts: {summary.contacts_new} new, {summary.contacts_updated} updated"
-        + (f", {summary.contacts_flagged_spam} flagged as spam" if summary.contacts_flagged_spam else "")
-        + f"\nmessages: {summary.messages_new} new, {summary.messages_duplicate} duplicate"
-        + (f", {summary.messages_truncated} long texts cut" if summary.messages_truncated else ""),
-        markup=False,
-        highlight=False,
+    console.line(f"imported {summary.source}  owner: {owner}")
+    console.line(
+        f"threads: {summary.threads_imported:,} imported of {summary.threads_total:,}, "
+        f"{plural(summary.groups_skipped, 'group')} skipped"
+    )
+    spam = f", {summary.contacts_flagged_spam:,} flagged as spam" if summary.contacts_flagged_spam else ""
+    console.line(f"contacts: {summary.contacts_new:,} new, {summary.contacts_updated:,} updated{spam}")
+    cut = f", {plural(summary.messages_truncated, 'long text')} cut" if summary.messages_truncated else ""
+    invalid = summary.messages_invalid_time
+    left_out = f", {plural(invalid, 'message')} with an invalid time left out" if invalid else ""
+    cleaned = summary.messages_cleaned
+    scrubbed = f", {plural(cleaned, 'message')} cleaned of characters that cannot be stored" if cleaned else ""
+    console.line(
+        f"messages: {summary.messages_new:,} new, {summary.messages_duplicate:,} duplicate{cut}{left_out}{scrubbed}"
     )
     if summary.groups_skipped:
-        console.print("skipped groups (use --include-groups): " + ", ".join(summary.skipped_groups[:10])
-                      + (" ..." if summary.groups_skipped > 10 else ""), markup=False, highlight=False)  # fmt: skip
+        more = " ..." if summary.groups_skipped > 10 else ""
+        console.line("skipped groups (use --include-groups): " + ", ".join(summary.skipped_groups[:10]) + more)
+    for problem in summary.message_problems:
+        err_console.line(f"warning: {problem.file}: {problem.problem} ({problem.example})", style="yellow")
     for failure in summary.files_with_errors:
-        err_console.print(f"error: {failure.file}: {failure.error}", markup=False, style="red")
+        err_console.line(f"error: {failure.file}: {failure.error}", style="red")
     if summary.files_with_errors:
-        err_console.print(f"{len(summary.files_with_errors)} file(s) with errors", style="red")
+        err_console.line(f"{plural(len(summary.files_with_errors), 'file')} with errors", style="red")
 
 
 @dev_app.command("synth-export")
@@ -95,13 +102,14 @@ def synth_export(
     as_json: JsonOption = False,
 ) -> None:
     """Write a realistic synthetic Instagram export (folder layout, split files, mojibake, system lines)."""
+    from everreach.ingest.synthetic import generate_export
+
     manifest = generate_export(out, threads=threads, messages=messages, seed=seed)
     if as_json:
         print_json(manifest.model_dump())
         return
-    console.print(
-        f"wrote {out}: {manifest.threads} threads ({manifest.group_threads} groups, "
-        f"{manifest.request_threads} requests), {manifest.messages} messages in {manifest.files} files",
-        markup=False,
-        highlight=False,
+    console.line(
+        f"wrote {out}: {plural(manifest.threads, 'thread')} ({plural(manifest.group_threads, 'group')}, "
+        f"{plural(manifest.request_threads, 'request')}), {plural(manifest.messages, 'message')} in "
+        f"{plural(manifest.files, 'file')}"
     )

@@ -7,20 +7,22 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from everreach.cli.app import JsonOption, app, console, engine, print_json, unit_of_work
-from everreach.config import get_settings
+from everreach.cli import humanise as hu
+from everreach.cli.app import JsonOption, app, console, engine, local_zone, print_json, unit_of_work
+from everreach.cli.output import table
 from everreach.errors import ValidationError
 from everreach.outreach import queue as service
-from everreach.outreach.outage import Outage
-from everreach.outreach.pacing import PacingPolicy
 from everreach.outreach.schemas import PacingRead, QueueItemRead
-from everreach.outreach.senders import make_sender
-from everreach.outreach.worker import Step, Worker
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from everreach.outreach.outage import Outage
+    from everreach.outreach.worker import Step
 
 queue_app = typer.Typer(help="The outreach queue: add, list, cancel, retry.", no_args_is_help=True)
 app.add_typer(queue_app, name="queue")
@@ -36,26 +38,33 @@ def parse_when(raw: str, *, now: datetime | None = None) -> datetime:
     match = _RELATIVE.match(raw.strip().lower())
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        return now + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+        try:
+            return now + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+        except OverflowError:
+            raise ValidationError(f"--at {raw!r} is too far in the future") from None
     try:
         return datetime.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationError(f"--at {raw!r}: give an ISO date-time (2025-03-01T10:30) or +30m, +2h, +1d") from None
 
 
-def _local(when: datetime | None) -> str:
+def _local(when: datetime | None, *, now: datetime | None = None) -> str:
+    """A send time as a person reads it: "in 2 hours (12 Mar 2025, 14:05)", "now" once it has passed."""
     if when is None:
         return "-"
-    tz = PacingPolicy.from_settings(get_settings()).tz
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    now = now or datetime.now(UTC)
+    exact = hu.clock_time(when, tz=local_zone())
+    if when <= now:
+        return f"now (due since {exact})" if now - when > timedelta(minutes=1) else "now"
+    return f"{hu.ago(when, now=now)} ({exact})" if when - now < timedelta(days=30) else exact
 
 
 def _pacing_line(pacing: PacingRead) -> str:
-    why = f" ({'; '.join(pacing.reasons)})" if pacing.reasons else ""
+    why = f": {'; '.join(pacing.reasons)}" if pacing.reasons else ""
     return (
-        f"next allowed send: {_local(pacing.next_allowed_send)} {pacing.timezone}{why} · "
-        f"sent last hour {pacing.sent_last_hour}/{pacing.hourly_cap} · today {pacing.sent_today}/{pacing.daily_cap} · "
-        f"active hours {pacing.active_hours}"
+        f"next allowed send: {_local(pacing.next_allowed_send)}{why} · "
+        f"sent in the last hour {pacing.sent_last_hour} of {pacing.hourly_cap} · today {pacing.sent_today} of "
+        f"{pacing.daily_cap} · active hours {pacing.active_hours}"
     )
 
 
@@ -75,18 +84,19 @@ def add(
     with unit_of_work() as session:
         if from_next:
             queued = service.add_next_best_action(session, username=user, force=force)
-            item, note = queued.item, f" (template {queued.lane}/{queued.action_key})"
+            item, note = queued.item, f" (template {hu.words(queued.action_key)}, lane {hu.words(queued.lane)})"
         else:
             when = parse_when(at) if at else None
-            item, note = (
-                service.add_to_queue(session, username=user, text=text or "", at=when, priority=priority, force=force),
-                "",
+            item = service.add_to_queue(
+                session, username=user, text=text or "", at=when, priority=priority, force=force
             )
+            note = ""
+        who = _labels(session, [item.username])[item.username]
     if as_json:
         print_json(item.model_dump(mode="json"))
         return
-    when_text = f" for {_local(item.scheduled_at)}" if item.scheduled_at else ""
-    console.print(f"queued {item.id.hex[:8]} to @{item.username}{when_text}{note}: {item.status}", markup=False)
+    when_text = f", due {_local(item.scheduled_at)}" if item.scheduled_at else ""
+    console.line(f"queued {item.id.hex[:8]} to {who}{when_text}{note}: {hu.words(item.status)}")
 
 
 @queue_app.command("list")
@@ -98,34 +108,32 @@ def list_(
     """Show the queue in send order with each row's next attempt time, and the pacing status."""
     with unit_of_work() as session:
         listing = service.list_queue(session, status=status, limit=limit)
+        names = _labels(session, [item.username for item in listing.items])
     if as_json:
         print_json(listing.model_dump(mode="json"))
         return
-    table = Table("id", "user", "status", "prio", "next attempt / sent", "message", "error")
+    rows = []
     for item in listing.items:
-        when = item.next_attempt_at if item.status in service.OPEN_STATUSES else item.sent_at
-        table.add_row(
-            item.id.hex[:8],
-            f"@{item.username}",
-            item.status,
-            str(item.priority),
-            _local(when),
-            _short(item.message_text),
-            _short(item.error or ""),
-        )
-    console.print(table)
-    counts = ", ".join(f"{k} {v}" for k, v in listing.counts.items() if v)
-    console.print(f"{len(listing.items)} shown · {counts or 'queue empty'}", markup=False)
-    console.print(_pacing_line(listing.pacing), markup=False)
+        waiting = item.status in service.OPEN_STATUSES
+        when = _local(item.next_attempt_at) if waiting else hu.ago(item.sent_at, tz=local_zone(), never="-")
+        rows.append(
+            (item.id.hex[:8], names[item.username], hu.words(item.status), item.priority, when,
+             hu.one_line(item.message_text), hu.one_line(item.error) or None)
+        )  # fmt: skip
+    table(None, ("id", "contact", "status", "priority", "next attempt / sent", "message", "error"), rows)
+    counts = ", ".join(f"{v:,} {hu.words(k)}" for k, v in listing.counts.items() if v)
+    console.line(f"{hu.plural(len(listing.items), 'row')} shown · {counts or 'queue empty'}")
+    console.line(_pacing_line(listing.pacing))
 
 
-def _short(value: str, width: int = 48) -> str:
-    flat = " ".join(value.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+def _labels(session: Session, usernames: list[str]) -> dict[str, str]:
+    from everreach.cli.people import labels
+
+    return labels(session, usernames)
 
 
 def _show(item: QueueItemRead, verb: str) -> None:
-    console.print(f"{verb} {item.id.hex[:8]} @{item.username}: {item.status}", markup=False)
+    console.line(f"{verb} {item.id.hex[:8]} to {hu.person(item.username)}: now {hu.words(item.status)}")
 
 
 @queue_app.command("cancel")
@@ -154,12 +162,16 @@ def worker(
 
     A database outage is reported and waited out (with `--once`/`--drain`, for at most a minute).
     """
+    from everreach.config import get_settings
+    from everreach.outreach.senders import make_sender
+    from everreach.outreach.worker import Worker
+
     eng = engine()
     stop = threading.Event()
     previous = _install_stop_handlers(stop)
     try:
         with Worker(eng, sender=make_sender(get_settings(), sender)) as w:
-            console.print(f"worker {w.worker_id} · {w.sender.describe()}", markup=False)
+            console.line(f"worker {w.worker_id} · {w.sender.describe()}")
             w.run(
                 once=once,
                 drain=drain,
@@ -173,7 +185,7 @@ def worker(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     with unit_of_work() as session:
-        console.print(_pacing_line(service.pacing_status(session)), markup=False)
+        console.line(_pacing_line(service.pacing_status(session)))
 
 
 def _install_stop_handlers(stop: threading.Event) -> dict[int, signal._HANDLER]:
@@ -188,23 +200,21 @@ def _install_stop_handlers(stop: threading.Event) -> dict[int, signal._HANDLER]:
 
 def _report_outage(outage: Outage) -> None:
     if outage.resumed:
-        console.print(f"database back after {outage.down_for:.0f}s: resuming", markup=False)
+        console.line(f"database back after {outage.down_for:.0f} s: resuming")
     else:
-        console.print(
-            f"database unavailable: {outage.error}; retrying in {outage.retry_in:.0f}s", markup=False, soft_wrap=True
-        )
+        console.line(f"database unavailable: {outage.error}; retrying in {outage.retry_in:.0f} s")
 
 
 def _report(step: Step) -> None:
     for row in step.recovered:
-        console.print(f"failed {row.hex[:8]}: interrupted: delivery unknown (a worker died while sending)")
+        console.line(f"failed {row.hex[:8]}: interrupted: delivery unknown (a worker died while sending)")
     for item in step.skipped:
-        console.print(f"{item.status} {item.id.hex[:8]} @{item.username}: {item.error}", markup=False)
+        console.line(f"{hu.words(item.status)} {item.id.hex[:8]} to {hu.person(item.username)}: {item.error}")
     if step.item is not None:
         detail = f": {step.error}" if step.error else ""
         verb = {"sent": "sent", "failed": "failed", "retry": "rescheduled"}.get(step.kind, step.kind)
-        console.print(f"{verb} {step.item.id.hex[:8]} @{step.item.username}{detail}", markup=False)
+        console.line(f"{verb} {step.item.id.hex[:8]} to {hu.person(step.item.username)}{detail}")
     elif step.kind == "idle":
         why = f" ({'; '.join(step.reasons)})" if step.reasons else ""
         wake = f"; next row due {_local(step.wake_at)}" if step.wake_at else "; nothing waiting"
-        console.print(f"idle: next allowed send {_local(step.next_allowed_send)}{why}{wake}", markup=False)
+        console.line(f"idle: next allowed send {_local(step.next_allowed_send)}{why}{wake}")

@@ -1,50 +1,63 @@
-"""Relationship commands: score, health, next, attention, tasks, search, contacts, fit-signals, and recording."""
+"""Relationship reads: score, health, next, attention, tasks, search, contacts, history and fit signals."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
-from rich.table import Table
 
-from everreach.cli.app import JsonOption, app, console, print_json, unit_of_work
-from everreach.messages.search import search_messages
-from everreach.relationship import queries, service
-from everreach.relationship.schemas import Health
+from everreach.cli import humanise as hu
+from everreach.cli.app import JsonOption, app, console, local_zone, print_json, unit_of_work
+from everreach.cli.output import table
+from everreach.contacts.usernames import normalise_username
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from everreach.relationship.schemas import Health
 
 User = Annotated[str, typer.Argument(help="Instagram username (with or without @).")]
-Note = Annotated[str, typer.Argument(help="A short note.")]
+
+#: The weekly buckets as a person reads them, in the order shown.
+BUCKETS = {
+    "micro_wins": "Micro-wins (deliver something small)",
+    "curiosity": "Curiosity (ask about what they are building)",
+    "rewarm": "Rewarm (say hello again)",
+    "offers": "Offers (they said yes to hearing one)",
+}
+_DAYS_AGO = re.compile(r"\d+(?:\.\d+)? days ago")
 
 
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
+def dump(items: Sequence[BaseModel] | BaseModel) -> Any:
+    """Pydantic models as JSON-ready data."""
+    from pydantic import BaseModel
 
-
-def _dump(items: Sequence[BaseModel] | BaseModel) -> Any:
     if isinstance(items, BaseModel):
         return items.model_dump(mode="json")
     return [i.model_dump(mode="json") for i in items]
 
 
-def _show_health(h: Health, as_json: bool) -> None:
+def show_health(h: Health, as_json: bool) -> None:
+    """A contact's health: one summary line, the last touch, and each component with its reason."""
     if as_json:
-        print_json(_dump(h))
+        print_json(dump(h))
         return
-    console.print(
-        f"[bold]{h.username}[/] ({h.display_name or '-'}): score {h.score}, stage {h.stage}, lane {h.lane}",
-        highlight=False,
-    )
-    days = "never" if h.days_since_touch is None else f"{h.days_since_touch} days ago"
-    console.print(f"last meaningful touch: {days}; lane: {h.lane_reason}", highlight=False)
+    who = hu.person(h.username, h.display_name)
+    console.line(f"{who}: score {h.score} of 100, stage {hu.words(h.stage)}, lane {hu.words(h.lane)}")
+    touched = hu.days_ago(h.days_since_touch)
+    if h.last_meaningful_touch is not None and (h.days_since_touch or 0) >= 30:
+        touched += f" ({hu.calendar_date(h.last_meaningful_touch, tz=local_zone())})"
+    console.line(f"last meaningful touch: {touched}; lane {hu.words(h.lane)} because {hu.tidy_sentence(h.lane_reason)}")
     values, reasons = h.components.model_dump(), h.reasons.model_dump()
-    _table("components", ("component", "value", "why"), [(k, values[k], reasons[k]) for k in values])
+    rows = []
+    for key, value in values.items():
+        why = hu.tidy_sentence(reasons[key])
+        if key == "recency":  # the same whole-day figure as the line above, never 1160 beside 1161.0
+            why = _DAYS_AGO.sub(hu.days_ago(h.days_since_touch), why)
+        rows.append((hu.words(key), value, why))
+    table("Score components", ("component", "value", "why"), rows, right=("value",))
 
 
 @app.command("score")
@@ -53,43 +66,55 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """Recompute every contact's components, score, stage and fit signals."""
+    from everreach.relationship import service
+
     with unit_of_work() as session:
         report = service.recompute_all(session, rescan=rescan)
     if as_json:
-        print_json(_dump(report))
-    else:
-        read = (
-            "every message read"
-            if report.reread_contacts is None
-            else f"messages read again for {report.reread_contacts} new or changed contacts"
-        )
-        console.print(
-            f"recomputed {report.contacts} contacts ({read}): {report.updated} changed, {report.stage_changes} "
-            f"stage changes, {report.new_fit_matches} new fit-signal matches"
-        )
+        print_json(dump(report))
+        return
+    read = (
+        "every message read"
+        if report.reread_contacts is None
+        else f"messages read again for {hu.plural(report.reread_contacts, 'new or changed contact')}"
+    )
+    console.line(
+        f"recomputed {hu.plural(report.contacts, 'contact')} ({read}): {report.updated:,} changed, "
+        f"{hu.plural(report.stage_changes, 'stage change')}, "
+        f"{hu.plural(report.new_fit_matches, 'new fit-signal match')}"
+    )
 
 
 @app.command("health")
 def health(username: User, as_json: JsonOption = False) -> None:
     """Show a contact's score, stage, lane and components with reasons."""
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         h = queries.health(session, username=username)
-    _show_health(h, as_json)
+    show_health(h, as_json)
 
 
 @app.command("next")
 def next_(username: User, as_json: JsonOption = False) -> None:
     """Suggest up to three next messages for a contact, from the templates of their lane."""
+    from everreach.cli.people import labels
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         result = queries.next_best_actions(session, username=username)
+        who = labels(session, [result.username]).get(result.username, hu.person(result.username))
     if as_json:
-        print_json(_dump(result))
+        print_json(dump(result))
         return
-    console.print(f"{result.username}: lane {result.lane} ({result.lane_reason}), stage {result.stage}")
+    console.line(
+        f"{who}: lane {hu.words(result.lane)} ({hu.tidy_sentence(result.lane_reason)}), stage {hu.words(result.stage)}"
+    )
     if not result.actions:
-        console.print("no template fits right now (used recently, or the context card cannot fill the blank)")
+        console.line("no template fits right now (used recently, or the context card cannot fill the blank)")
     for i, a in enumerate(result.actions, 1):
-        console.print(f"{i}. [{a.lane}/{a.action_key}] {a.text}\n   why: {a.reason}", highlight=False, markup=False)
+        console.line(f"{i}. {a.text}")
+        console.line(f"   template: {hu.words(a.action_key)} ({hu.words(a.lane)}); why: {hu.tidy_sentence(a.reason)}")
 
 
 @app.command("attention")
@@ -97,28 +122,42 @@ def attention(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10, as_json: JsonOption = False
 ) -> None:
     """Contacts with no meaningful touch in 30 days (or never), highest score first."""
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         rows = queries.attention(session, limit=limit)
     if as_json:
-        print_json(_dump(rows))
+        print_json(dump(rows))
         return
-    _table(
-        "needs attention",
-        ("username", "name", "score", "last touch"),
-        [(r.username, r.display_name, r.score, r.last_meaningful_touch) for r in rows],
+    tz = local_zone()
+    table(
+        f"Needs attention: {hu.plural(len(rows), 'contact')} with no meaningful touch in 30 days",
+        ("contact", "score", "last touch"),
+        [(hu.person(r.username, r.display_name), r.score, hu.since(r.last_meaningful_touch, tz=tz)) for r in rows],
+        right=("score",),
     )
 
 
 @app.command("tasks")
 def tasks(as_json: JsonOption = False) -> None:
     """This week's outreach buckets: micro-wins, curiosity, rewarm, offers."""
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         result = queries.weekly_tasks(session)
+        if not as_json:
+            from everreach.cli.people import labels
+
+            buckets: dict[str, list[str]] = result.model_dump()
+            names = labels(session, [u for usernames in buckets.values() for u in usernames])
     if as_json:
-        print_json(_dump(result))
+        print_json(dump(result))
         return
-    for bucket, names in result.model_dump().items():
-        console.print(f"[bold]{bucket}[/] ({len(names)}): {', '.join(names) or '-'}", highlight=False)
+    for key, title in BUCKETS.items():
+        usernames = buckets.get(key, [])
+        console.line(f"{title}: {hu.plural(len(usernames), 'contact') if usernames else 'nobody this week'}")
+        for username in usernames:
+            console.line(f"  {names.get(username, hu.person(username))}")
 
 
 @app.command("search")
@@ -128,16 +167,25 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Find messages containing the text, newest first."""
+    from everreach.cli.people import labels
+    from everreach.messages.search import search_messages
+
     with unit_of_work() as session:
         hits = search_messages(session, query=query, limit=limit)
+        names = labels(session, [h.username for h in hits])
     if as_json:
-        print_json(_dump(hits))
+        print_json(dump(hits))
         return
-    _table(
-        f"messages containing {query!r}",
-        ("when", "username", "dir", "text"),
-        [(h.sent_at, h.username, "out" if h.is_outbound else "in", h.text) for h in hits],
-    )
+    tz = local_zone()
+    table(
+        f"{hu.plural(len(hits), 'message')} containing {query!r}",
+        ("when", "contact", "", "message"),
+        [
+            (hu.ago(h.sent_at, tz=tz), names[h.username], "you wrote" if h.is_outbound else "they wrote",
+             hu.one_line(h.text))
+            for h in hits
+        ],
+    )  # fmt: skip
 
 
 @app.command("contacts")
@@ -153,165 +201,83 @@ def contacts(
     as_json: JsonOption = False,
 ) -> None:
     """List contacts, filtered by stage, lane, score range or tag."""
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         rows = queries.list_contacts(
             session, stage=stage, lane=lane, min_score=min_score, max_score=max_score, tag=tag, sort=sort,
             limit=limit, offset=offset,
         )  # fmt: skip
     if as_json:
-        print_json(_dump(rows))
+        print_json(dump(rows))
         return
-    _table(
-        "contacts",
-        ("username", "name", "score", "stage", "lane", "last touch"),
-        [(r.username, r.display_name, r.score, r.stage, r.lane, r.last_meaningful_touch) for r in rows],
-    )
+    tz = local_zone()
+    table(
+        f"Contacts: {hu.plural(len(rows), 'contact')} shown" + (f" from number {offset + 1}" if offset else ""),
+        ("contact", "score", "stage", "lane", "last touch", "tags"),
+        [
+            (hu.person(r.username, r.display_name), r.score, hu.words(r.stage), hu.words(r.lane),
+             hu.since(r.last_meaningful_touch, tz=tz), ", ".join(r.tags) or None)
+            for r in rows
+        ],
+        right=("score",),
+    )  # fmt: skip
 
 
 def fit_signals(as_json: JsonOption = False) -> None:
     """Active fit signals with how many messages and contacts matched each."""
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         rows = queries.fit_signal_summary(session)
     if as_json:
-        print_json(_dump(rows))
+        print_json(dump(rows))
         return
-    _table(
-        "fit signals",
-        ("product", "signal", "description", "matches", "contacts"),
-        [(r.product, r.signal_key, r.description, r.matches, r.contacts) for r in rows],
+    table(
+        "Fit signals",
+        ("product", "signal", "what it means", "messages", "contacts"),
+        [(r.product, hu.words(r.signal_key), r.description, r.matches, r.contacts) for r in rows],
+        right=("messages", "contacts"),
     )
 
 
 @app.command("fit-matches")
 def fit_matches(username: User, as_json: JsonOption = False) -> None:
     """A contact's fit-signal matches, each with its message."""
+    from everreach.cli.people import labels
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         rows = queries.fit_matches(session, username=username)
+        who = next(iter(labels(session, [normalise_username(username)]).values()), hu.person(username))
     if as_json:
-        print_json(_dump(rows))
+        print_json(dump(rows))
         return
-    _table(
-        f"fit signals of {username}",
+    tz = local_zone()
+    table(
+        f"Fit signals of {who}",
         ("when", "signal", "phrase", "message"),
-        [(r.sent_at, f"{r.product}/{r.signal_key}", r.matched_phrase, r.message_text) for r in rows],
-    )
+        [(hu.ago(r.sent_at, tz=tz), f"{r.product}: {hu.words(r.signal_key)}", r.matched_phrase,
+          hu.one_line(r.message_text)) for r in rows],
+    )  # fmt: skip
 
 
 @app.command("history")
 def history(username: User, as_json: JsonOption = False) -> None:
     """A contact's stage changes with reasons, oldest first."""
+    from everreach.cli.people import labels
+    from everreach.relationship import queries
+
     with unit_of_work() as session:
         rows = queries.stage_history(session, username=username)
+        who = next(iter(labels(session, [normalise_username(username)]).values()), hu.person(username))
     if as_json:
-        print_json(_dump(rows))
+        print_json(dump(rows))
         return
-    _table(
-        f"stage history of {username}",
-        ("when", "from", "to", "source", "reason"),
-        [(r.changed_at, r.from_stage, r.to_stage, r.source, r.reason) for r in rows],
-    )
-
-
-@app.command("context")
-def context(
-    username: User,
-    building: Annotated[str | None, typer.Option("--building", help="What they're building.")] = None,
-    friction: Annotated[str | None, typer.Option("--friction", help="Their current friction.")] = None,
-    win: Annotated[str | None, typer.Option("--win", help="Their definition of a win.")] = None,
-    constraints: Annotated[str | None, typer.Option("--constraints")] = None,
-    style: Annotated[str | None, typer.Option("--style", help="Preferred contact style.")] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Fill the context card (an empty value clears a field)."""
-    given = {
-        "what_theyre_building": building,
-        "current_friction": friction,
-        "their_definition_of_win": win,
-        "constraints": constraints,
-        "preferred_contact_style": style,
-    }
-    fields: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    with unit_of_work() as session:
-        h = service.update_context_card(session, username=username, **fields)
-    _show_health(h, as_json)
-
-
-@app.command("value")
-def value(
-    username: User,
-    kind: Annotated[str, typer.Argument(help="link, intro, template, feedback or resource.")],
-    note: Note,
-    as_json: JsonOption = False,
-) -> None:
-    """Log value you delivered."""
-    with unit_of_work() as session:
-        h = service.record_value(session, username=username, kind=kind, note=note)
-    _show_health(h, as_json)
-
-
-@app.command("promise")
-def promise(username: User, note: Note, as_json: JsonOption = False) -> None:
-    """Log a promise you made."""
-    with unit_of_work() as session:
-        h = service.record_promise(session, username=username, note=note)
-    _show_health(h, as_json)
-
-
-@app.command("promise-kept")
-def promise_kept(username: User, note: Note, as_json: JsonOption = False) -> None:
-    """Log a promise you kept."""
-    with unit_of_work() as session:
-        h = service.record_promise_kept(session, username=username, note=note)
-    _show_health(h, as_json)
-
-
-@app.command("trust")
-def trust(
-    username: User,
-    kind: Annotated[str, typer.Argument(help="asks_opinion, refers_others or shares_updates.")],
-    note: Note,
-    as_json: JsonOption = False,
-) -> None:
-    """Log a trust signal."""
-    with unit_of_work() as session:
-        h = service.record_trust_signal(session, username=username, kind=kind, note=note)
-    _show_health(h, as_json)
-
-
-@app.command("consent")
-def consent(
-    username: User,
-    kind: Annotated[str, typer.Argument(help="opt_in, asked_for_help or offer_yes.")],
-    note: Annotated[str, typer.Argument(help="A short note.")] = "",
-    as_json: JsonOption = False,
-) -> None:
-    """Log a consent event (a yes to an offer moves them to permissioned_offer)."""
-    with unit_of_work() as session:
-        h = service.record_consent(session, username=username, kind=kind, note=note)
-    _show_health(h, as_json)
-
-
-@app.command("purchase")
-def purchase(
-    username: User,
-    product: Annotated[str, typer.Argument(help="What they bought.")],
-    note: Annotated[str, typer.Option("--note")] = "",
-    as_json: JsonOption = False,
-) -> None:
-    """Log a purchase (moves them to post_win)."""
-    with unit_of_work() as session:
-        h = service.record_purchase(session, username=username, product=product, note=note)
-    _show_health(h, as_json)
-
-
-@app.command("stage")
-def stage(
-    username: User,
-    new_stage: Annotated[str, typer.Argument(metavar="STAGE", help="Any relationship stage.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")] = "set by hand",
-    as_json: JsonOption = False,
-) -> None:
-    """Set a contact's stage by hand (recorded in the history as yours)."""
-    with unit_of_work() as session:
-        h = service.set_stage(session, username=username, stage=new_stage, reason=reason)
-    _show_health(h, as_json)
+    tz = local_zone()
+    table(
+        f"Stage history of {who}",
+        ("when", "from", "to", "by", "reason"),
+        [(hu.ago(r.changed_at, tz=tz), hu.words(r.from_stage), hu.words(r.to_stage), hu.words(r.source),
+          hu.tidy_sentence(r.reason)) for r in rows],
+    )  # fmt: skip

@@ -31,6 +31,7 @@ def serve(
     import uvicorn
 
     from everreach.http.app import create_app
+    from everreach.http.login_guard import token_problem, weak_token_message
 
     settings = config.get_settings()
     host = host or settings.host
@@ -40,6 +41,10 @@ def serve(
             f"refusing to listen on {host}: set EVERREACH_ACCESS_TOKEN first (anyone on the network could read "
             "your messages), or bind 127.0.0.1"
         )
-    application = create_app(settings)
-    console.print(f"EverReach dashboard on http://{'localhost' if is_loopback(host) else host}:{port}/  (Ctrl-C stops)")
+    if settings.access_token is not None and (problem := token_problem(settings.access_token)):
+        raise ConfigError(weak_token_message(problem))
+    # The Host check answers to the name the server is bound as, which the --host flag may change.
+    application = create_app(settings.model_copy(update={"host": host}))
+    shown = f"[{host}]" if ":" in host else host
+    console.line(f"EverReach dashboard on http://{shown}:{port}/  (Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)

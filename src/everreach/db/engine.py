@@ -1,14 +1,26 @@
-"""Engines and sessions for SQLite (embedded default) and PostgreSQL / Supabase."""
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL / Supabase.
+
+SQLite allows one writer at a time, and a read transaction that later writes gets SQLITE_BUSY at once, without
+waiting, when another connection committed since its first read. So on SQLite every transaction starts
+DEFERRED (readers never take the write lock) and, at its first write statement, waits for this process's
+writer turn, ends its (read-only) snapshot and starts again with BEGIN IMMEDIATE, which honours the busy
+timeout. A read-then-write unit then behaves like PostgreSQL's READ COMMITTED; a unit that must not
+interleave with other writers at all takes the lock before it reads (`write=True`, or the execution option
+sqlite_begin="IMMEDIATE").
+"""
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from everreach.config import get_settings
@@ -29,23 +41,158 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
-def _install_sqlite_pragmas(engine: Engine) -> None:
+#: How long a writer waits for the lock (SQLite's busy timeout, and this process's writer turn).
+BUSY_TIMEOUT_SECONDS = 30
+_WRITE_START = re.compile(
+    r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*"
+    r"(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|SAVEPOINT|REINDEX|ANALYZE|WITH)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_CTE_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def is_write_statement(statement: str) -> bool:
+    """True when the SQL may write (or opens a savepoint): a SQLite transaction needs the write lock first."""
+    match = _WRITE_START.match(statement)
+    if match is None:
+        return False
+    if match.group(1).upper() == "WITH":
+        return _CTE_WRITE.search(statement, match.end()) is not None
+    return True
+
+
+def _locked(message: str) -> OperationalError:
+    return OperationalError(None, None, sqlite3.OperationalError(f"database is locked: {message}"))
+
+
+class WriterTurn:
+    """One writer at a time on one SQLite file within this process; the others wait (up to the busy timeout)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    def take(self, timeout: float = BUSY_TIMEOUT_SECONDS) -> bool:
+        """Wait for the turn; False (not taken) when this thread already writes on another connection."""
+        me = threading.get_ident()
+        if self._owner == me:
+            return False  # a nested connection of the same thread: SQLite's busy timeout decides
+        if not self._lock.acquire(timeout=timeout):
+            raise _locked(f"another writer in this process kept it for {timeout:.0f} s")
+        self._owner = me
+        return True
+
+    def give_back(self) -> None:
+        """Let the next writer in."""
+        self._owner = None
+        self._lock.release()
+
+
+_turns: dict[str, WriterTurn] = {}
+_turns_lock = threading.Lock()
+
+
+def writer_turn(path: str) -> WriterTurn:
+    """The process-wide writer turn of one SQLite file."""
+    key = str(Path(path).expanduser().resolve())
+    with _turns_lock:
+        return _turns.setdefault(key, WriterTurn())
+
+
+class SQLiteConnection(sqlite3.Connection):
+    """A pysqlite connection that knows whether its transaction reads or writes, and holds the writer turn."""
+
+    turn: WriterTurn | None = None
+    holds_turn = False
+    writing = False
+    reading = False
+    changes_at_begin = 0
+
+    def take_turn(self) -> None:
+        """Wait for this process's writer turn on the file (once per transaction)."""
+        if self.turn is not None and not self.holds_turn:
+            self.holds_turn = self.turn.take()
+
+    def began(self, *, writing: bool) -> None:
+        """Record a BEGIN (IMMEDIATE when `writing`)."""
+        self.writing, self.reading = writing, not writing
+        self.changes_at_begin = self.total_changes
+
+    def upgrade(self) -> None:
+        """Before the first write of a DEFERRED transaction: wait for the turn and the lock, then write."""
+        self.take_turn()
+        self.reading, self.writing = False, True
+        if self.total_changes != self.changes_at_begin:
+            return  # it already wrote (raw DBAPI), so it holds SQLite's write lock
+        # Nothing written yet: ending the read snapshot loses nothing, and BEGIN IMMEDIATE waits its turn.
+        self.execute("COMMIT")
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _locked(f"another process kept the write lock for {BUSY_TIMEOUT_SECONDS} s") from exc
+
+    def ended(self) -> None:
+        """The transaction is over: give the writer turn back."""
+        self.reading = self.writing = False
+        if self.holds_turn and self.turn is not None:
+            self.holds_turn = False
+            self.turn.give_back()
+
+    def commit(self) -> None:
+        """Commit, then give the turn back."""
+        try:
+            super().commit()
+        finally:
+            self.ended()
+
+    def rollback(self) -> None:
+        """Roll back, then give the turn back."""
+        try:
+            super().rollback()
+        finally:
+            self.ended()
+
+    def close(self) -> None:
+        """Close, giving the turn back if a transaction was left open."""
+        try:
+            super().close()
+        finally:
+            self.ended()
+
+
+def _install_sqlite_pragmas(engine: Engine, turn: WriterTurn | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take over transaction control so BEGIN IMMEDIATE is possible (pysqlite's own is off).
         dbapi_conn.isolation_level = None
+        dbapi_conn.turn = turn
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Execution option sqlite_begin="IMMEDIATE" takes the write lock up front (queue claims).
+        # Execution option sqlite_begin="IMMEDIATE" takes the write lock up front (queue claims, imports).
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        dbapi_conn: SQLiteConnection = conn.connection.dbapi_connection
+        writing = mode != "DEFERRED"
+        if writing:
+            dbapi_conn.take_turn()
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            dbapi_conn.ended()
+            raise
+        dbapi_conn.began(writing=writing)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi_conn = cursor.connection
+        if dbapi_conn.reading and is_write_statement(statement):
+            dbapi_conn.upgrade()
 
 
 def make_engine(raw_url: str | None = None, **kwargs: Any) -> Engine:
@@ -53,10 +200,13 @@ def make_engine(raw_url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(raw_url or get_settings().resolved_database_url())
     try:
         if url.get_backend_name() == "sqlite":
+            turn = None
             if url.database and url.database != ":memory:":
                 Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-            _install_sqlite_pragmas(engine)
+                turn = writer_turn(url.database)
+            connect_args = {"timeout": BUSY_TIMEOUT_SECONDS, "factory": SQLiteConnection}
+            engine = create_engine(url, connect_args=connect_args, **kwargs)
+            _install_sqlite_pragmas(engine, turn)
         else:
             kwargs.setdefault("pool_pre_ping", True)
             engine = create_engine(url, **kwargs)
@@ -92,10 +242,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work from a session factory: commit on success, roll back on error."""
+def transaction(sessions: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """One unit of work from a session factory: commit on success, roll back on error.
+
+    `write=True` takes SQLite's write lock before the first read, so no other writer interleaves (PostgreSQL:
+    no change). Without it a unit still writes safely: it waits for the lock at its first write.
+    """
     session = sessions()
     try:
+        if write and is_sqlite(session):
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session
         session.commit()
     except BaseException:
@@ -106,9 +262,9 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work on an engine (default: the configured database)."""
-    with transaction(session_factory(engine or get_engine())) as session:
+def session_scope(engine: Engine | None = None, *, write: bool = False) -> Iterator[Session]:
+    """One unit of work on an engine (default: the configured database); see `transaction` for `write`."""
+    with transaction(session_factory(engine or get_engine()), write=write) as session:
         yield session
 
 

@@ -17,6 +17,10 @@ from everreach.db.engine import make_engine, session_factory
 from everreach.errors import DatabaseError
 from everreach.http.api import router as api_router
 from everreach.http.errors import install_error_handlers
+from everreach.http.headers import SecurityHeaders
+from everreach.http.hosts import HostGuard
+from everreach.http.input_guard import InputGuard, install_page_validation
+from everreach.http.login_guard import LoginThrottle
 from everreach.http.security import SecurityMiddleware
 from everreach.http.webhooks.router import router as webhook_router
 from everreach.ingest.jobs import ImportJobs
@@ -65,8 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.imports = ImportJobs(sessions=app.state.sessions, upload_dir=settings.data_dir / "uploads")
+    # Outermost last: headers on every answer, then Host/Origin, login throttle, token/CSRF/size, input checks.
+    app.add_middleware(InputGuard)
     app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(LoginThrottle)
+    app.add_middleware(HostGuard, settings=settings)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
+    install_page_validation(app)
     app.include_router(api_router)
     app.include_router(webhook_router)
     from everreach.http.web.pages import router as pages_router

@@ -15,8 +15,14 @@ Decisions the issue leaves open:
 - Times: JSON exports give milliseconds (kept exactly); HTML times are local wall-clock text, read in
   EVERREACH_TIMEZONE; legacy ISO times are kept to the millisecond.
 - Atomicity: a batch (about 20,000 rows) holds whole threads and is one transaction.
+- Hostile files: a file that cannot be read (malformed, nested too deeply, over EVERREACH_IMPORT_MAX_FILE_MB
+  (64) once expanded, past EVERREACH_IMPORT_MAX_TOTAL_MB (8192) for the import, a link out of the export
+  folder, not a regular file) is a per-file error and its thread is skipped whole; the others are imported.
+- Per message: a lone surrogate becomes U+FFFD, NUL is dropped, NaN/infinity in extras become null (counted
+  as messages_cleaned); a message without a usable time is left out (counted as messages_invalid_time). Both
+  are listed per file in message_problems, and the CLI then exits 1.
 """
 
-from everreach.ingest.service import FileFailure, ImportProgress, ImportSummary, import_export
+from everreach.ingest.service import FileFailure, ImportProgress, ImportSummary, MessageProblem, import_export
 
-__all__ = ["FileFailure", "ImportProgress", "ImportSummary", "import_export"]
+__all__ = ["FileFailure", "ImportProgress", "ImportSummary", "MessageProblem", "import_export"]

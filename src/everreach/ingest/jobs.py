@@ -97,18 +97,20 @@ class ImportJobs:
             failed = summary.files_with_errors
             # The saved upload's server path means nothing to the user: name the file they uploaded.
             names = [shown if f.file == str(path) else f.file.replace(str(path), shown) for f in failed[:5]]
-            nothing_read = bool(failed) and not summary.messages_new and not summary.messages_duplicate
+            # Bad files are listed and the rest imported; the job failed only when nothing could be imported.
+            nothing = bool(failed) and summary.threads_imported == 0
             self._update(
                 job_id,
-                state="failed" if nothing_read else "done",
+                state="failed" if nothing else "done",
                 summary=summary.model_dump(),
                 error=("; ".join(f"{n}: {f.error}" for n, f in zip(names, failed[:5], strict=True)) or None),
                 message="nothing could be read from it"
-                if nothing_read
+                if nothing
                 else f"{summary.messages_new} new messages, {summary.messages_duplicate} already there",
                 finished_at=datetime.now(UTC),
             )
-            self._rescore()
+            if not nothing:
+                self._rescore()
         finally:
             path.unlink(missing_ok=True)
 

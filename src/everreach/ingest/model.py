@@ -34,3 +34,25 @@ class ParsedThread:
     tab: str = "primary"
     is_archived: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FileNotes:
+    """What reading one file left out or changed, message by message: counts and the first example of each."""
+
+    file: str
+    invalid_time: int = 0
+    invalid_time_example: str = ""
+    cleaned: int = 0
+    cleaned_example: str = ""
+    header_cleaned: bool = False
+
+    def left_out(self, where: str) -> None:
+        """A message at `where` ("message 4") was dropped: its time is missing or cannot be a real time."""
+        self.invalid_time += 1
+        self.invalid_time_example = self.invalid_time_example or where
+
+    def cleaned_at(self, where: str) -> None:
+        """A message at `where` had characters that cannot be stored (replaced or removed)."""
+        self.cleaned += 1
+        self.cleaned_example = self.cleaned_example or where

@@ -11,8 +11,9 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
-from everreach.ingest.model import ParsedMessage
-from everreach.ingest.text import clean_text, strip_edited, system_type
+from everreach.ingest.model import FileNotes, ParsedMessage
+from everreach.ingest.parse_json import MAX_TIMESTAMP_MS
+from everreach.ingest.text import Scrubber, clean_text, strip_edited, system_type
 
 _TIME_FORMATS = (
     "%b %d, %Y %I:%M %p",
@@ -45,11 +46,14 @@ class Node:
         return _WS.sub(" ", " ".join(parts)).strip()
 
     def _collect(self, parts: list[str]) -> None:
-        for child in self.children:
+        # Without recursion: a hostile file may nest elements far deeper than Python's recursion limit.
+        stack: list[Node | str] = list(reversed(self.children))
+        while stack:
+            child = stack.pop()
             if isinstance(child, str):
                 parts.append(child)
             else:
-                child._collect(parts)
+                stack.extend(reversed(child.children))
 
     def elements(self) -> list[Node]:
         """Child elements (no text)."""
@@ -95,8 +99,13 @@ class NotAnHtmlThreadError(ValueError):
     """The HTML holds no message blocks."""
 
 
-def parse_html(data: bytes, *, timezone: str) -> tuple[str | None, list[str], list[ParsedMessage]]:
-    """Title, participants (senders in order of appearance) and messages of one HTML thread file."""
+def parse_html(
+    data: bytes, *, timezone: str, notes: FileNotes | None = None
+) -> tuple[str | None, list[str], list[ParsedMessage]]:
+    """Title, participants (senders in order of appearance) and messages of one HTML thread file.
+
+    `notes` counts message blocks left out because their time cannot be read, and messages cleaned.
+    """
     builder = _TreeBuilder()
     builder.feed(data.decode("utf-8-sig", errors="replace"))
     builder.close()
@@ -104,11 +113,16 @@ def parse_html(data: bytes, *, timezone: str) -> tuple[str | None, list[str], li
     title: str | None = None
     messages: list[ParsedMessage] = []
     senders: list[str] = []
+    blocks = 0
     for node in builder.root.walk():
         if node.tag == "title" and title is None:
-            title = node.text() or None
+            title = clean_text(node.text()) or None
             continue
-        parsed = _message_block(node, tz)
+        children = node.elements()
+        if len(children) < 2 or children[0].tag != "h2":
+            continue
+        blocks += 1
+        parsed = _message_block(children, tz, notes, f"message block {blocks}")
         if parsed is not None:
             messages.append(parsed)
             if parsed.sender not in senders:
@@ -118,17 +132,22 @@ def parse_html(data: bytes, *, timezone: str) -> tuple[str | None, list[str], li
     return title, senders, messages
 
 
-def _message_block(node: Node, tz: ZoneInfo) -> ParsedMessage | None:
-    children = node.elements()
-    if len(children) < 2 or children[0].tag != "h2":
-        return None
-    sender = children[0].text()
+def _message_block(children: list[Node], tz: ZoneInfo, notes: FileNotes | None, where: str) -> ParsedMessage | None:
+    """A block whose first element is the sender's <h2>; the time is the last child that reads as one."""
+    scrub = Scrubber()
+    sender = scrub.text(children[0].text()).strip()
     stamp = None
     for candidate in reversed(children[1:]):
         stamp = _parse_time(candidate.text(), tz)
         if stamp is not None:
             break
-    if not sender or stamp is None:
+    if not sender:
+        return None
+    ms = _millis(stamp, tz) if stamp is not None else None
+    if ms is None:
+        # Sender, body and a last line that is not a time: a message whose time is unreadable, not layout.
+        if notes is not None and len(children) >= 3 and children[-1].text():
+            notes.left_out(where)
         return None
     body = children[1] if len(children) > 2 else None
     raw: dict[str, object] = {}
@@ -137,7 +156,7 @@ def _message_block(node: Node, tz: ZoneInfo) -> ParsedMessage | None:
     links = [a.attrs.get("href", "") for a in body.walk() if a.tag == "a"] if body else []
     text = body.text() if body else ""
     text, edited = strip_edited(text)
-    text = clean_text(text)
+    text = clean_text(text, scrub)
     kind = "text"
     if links and (not text or text in links):
         kind, raw["share"] = "share", {"link": links[0]}
@@ -151,8 +170,18 @@ def _message_block(node: Node, tz: ZoneInfo) -> ParsedMessage | None:
         raw["edited"] = True
     if not text:
         text = f"[share] {links[0]}" if kind == "share" else f"[{kind if kind != 'text' else 'other'}]"
-    ms = int(stamp.replace(tzinfo=tz).timestamp()) * 1000
+    if scrub.changed and notes is not None:
+        notes.cleaned_at(where)
     return ParsedMessage(sender, ms, text, kind, raw or None)
+
+
+def _millis(stamp: datetime, tz: ZoneInfo) -> int | None:
+    """Wall-clock time in `tz` -> milliseconds since the epoch; None for a time that cannot be (year 1 in UTC+2)."""
+    try:
+        ms = int(stamp.replace(tzinfo=tz).timestamp()) * 1000
+    except (OverflowError, ValueError, OSError):
+        return None
+    return ms if 0 <= ms < MAX_TIMESTAMP_MS else None
 
 
 def _parse_time(value: str, tz: ZoneInfo) -> datetime | None:

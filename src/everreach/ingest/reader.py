@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from everreach.contacts.usernames import normalise_username
 from everreach.ingest.mapping import username_from_folder
-from everreach.ingest.model import ParsedMessage, ParsedThread
+from everreach.ingest.model import FileNotes, ParsedMessage, ParsedThread
 from everreach.ingest.parse_html import NotAnHtmlThreadError, parse_html
 from everreach.ingest.parse_json import (
     NotAThreadError,
@@ -19,23 +19,38 @@ from everreach.ingest.parse_json import (
 )
 from everreach.ingest.parse_legacy import NotALegacyExportError, legacy_threads
 from everreach.ingest.sources import FileError, Source, ThreadUnit
-from everreach.ingest.text import fix_mojibake
+from everreach.ingest.text import Scrubber, TooDeepError, fix_mojibake
 
 
-def read_unit(source: Source, unit: ThreadUnit, *, timezone: str) -> Iterator[ParsedThread]:
-    """The threads of a unit; a file that cannot be read or understood raises FileError naming it."""
+def read_unit(
+    source: Source, unit: ThreadUnit, *, timezone: str, notes: list[FileNotes] | None = None
+) -> Iterator[ParsedThread]:
+    """The threads of a unit; a file that cannot be read or understood raises FileError naming it.
+
+    `notes`, when given, receives one FileNotes per file read (messages left out or cleaned there).
+    """
+    found: list[FileNotes] = [] if notes is None else notes
     if unit.kind == "legacy":
         name = unit.files[0]
         doc = _decode(source, name)
+        file_notes = _notes(found, source, name)
         try:
-            yield from legacy_threads(doc, source.display(name))
+            yield from legacy_threads(doc, source.display(name), file_notes)
         except NotALegacyExportError as exc:
+            raise FileError(source.display(name), str(exc)) from exc
+        except TooDeepError as exc:
             raise FileError(source.display(name), str(exc)) from exc
         return
     if unit.kind == "html":
-        yield _read_html(source, unit, timezone)
+        yield _read_html(source, unit, timezone, found)
         return
-    yield _read_json(source, unit)
+    yield _read_json(source, unit, found)
+
+
+def _notes(found: list[FileNotes], source: Source, name: str) -> FileNotes:
+    notes = FileNotes(source.display(name))
+    found.append(notes)
+    return notes
 
 
 def _decode(source: Source, name: str) -> object:
@@ -48,9 +63,11 @@ def _decode(source: Source, name: str) -> object:
         raise FileError(
             source.display(name), f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
+    except RecursionError as exc:  # '[' * 100000: no message file nests like that
+        raise FileError(source.display(name), "nested too deeply to be a message file (not read)") from exc
 
 
-def _read_json(source: Source, unit: ThreadUnit) -> ParsedThread:
+def _read_json(source: Source, unit: ThreadUnit, found: list[FileNotes]) -> ParsedThread:
     participants: list[str] = []
     messages: list[ParsedMessage] = []
     title: str | None = None
@@ -62,16 +79,22 @@ def _read_json(source: Source, unit: ThreadUnit) -> ParsedThread:
             header = thread_header(doc)
         except NotAThreadError as exc:
             raise FileError(source.display(name), str(exc)) from exc
-        for person in participants_of(header):
+        notes = _notes(found, source, name)
+        scrub = Scrubber()
+        for person in participants_of(header, scrub):
             if person not in participants:
                 participants.append(person)
         if title is None and isinstance(header.get("title"), str):
-            title = fix_mojibake(header["title"])
+            title = scrub.text(fix_mojibake(header["title"]))
         if thread_path is None and isinstance(header.get("thread_path"), str):
-            thread_path = header["thread_path"]
+            thread_path = scrub.text(header["thread_path"])
+        notes.header_cleaned = scrub.changed
         group = group or header.get("thread_type") == "RegularGroup" or bool(header.get("joinable_mode"))
-        for item in header["messages"]:
-            parsed = convert_message(item)
+        for index, item in enumerate(header["messages"], start=1):
+            try:
+                parsed = convert_message(item, notes, f"message {index}")
+            except TooDeepError as exc:
+                raise FileError(source.display(name), f"message {index}: {exc}") from exc
             if parsed is not None:
                 messages.append(parsed)
         del doc, header  # one file's document at a time
@@ -84,13 +107,14 @@ def _read_json(source: Source, unit: ThreadUnit) -> ParsedThread:
     return _thread(unit, source, participants, messages, title, thread_path, group)
 
 
-def _read_html(source: Source, unit: ThreadUnit, timezone: str) -> ParsedThread:
+def _read_html(source: Source, unit: ThreadUnit, timezone: str, found: list[FileNotes]) -> ParsedThread:
     participants: list[str] = []
     messages: list[ParsedMessage] = []
     title: str | None = None
     for name in unit.files:
+        data = source.read(name)
         try:
-            file_title, senders, file_messages = parse_html(source.read(name), timezone=timezone)
+            file_title, senders, file_messages = parse_html(data, timezone=timezone, notes=_notes(found, source, name))
         except NotAnHtmlThreadError as exc:
             raise FileError(source.display(name), str(exc)) from exc
         title = title or file_title

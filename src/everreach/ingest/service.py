@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from everreach.config import get_settings
 from everreach.ingest.mapping import detect_owner, identify, same_person
-from everreach.ingest.model import ParsedThread
+from everreach.ingest.model import FileNotes, ParsedThread
 from everreach.ingest.reader import read_unit
-from everreach.ingest.sources import FileError, Source, ThreadUnit
+from everreach.ingest.sources import FileError, ReadLimits, Source, ThreadUnit
 from everreach.ingest.text import fit_text
 from everreach.messages.writer.bulk import Writer
 from everreach.messages.writer.rows import BatchResult
@@ -27,6 +27,15 @@ class FileFailure(BaseModel):
 
     file: str
     error: str
+
+
+class MessageProblem(BaseModel):
+    """Messages of one file that were left out or changed: what happened, how many, and the first one."""
+
+    file: str
+    problem: str
+    count: int
+    example: str
 
 
 class ImportProgress(BaseModel):
@@ -54,12 +63,40 @@ class ImportSummary(BaseModel):
     groups_skipped: int = 0
     skipped_groups: list[str] = Field(default_factory=list)
     contacts_flagged_spam: int = 0
+    messages_invalid_time: int = 0
+    messages_cleaned: int = 0
     files_with_errors: list[FileFailure] = Field(default_factory=list)
+    message_problems: list[MessageProblem] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every file was imported."""
-        return not self.files_with_errors
+        """True when every file was imported, every message as it was."""
+        return not self.files_with_errors and not self.message_problems
+
+    def add_notes(self, notes: FileNotes) -> None:
+        """Count and list what reading one file left out or cleaned."""
+        self.messages_invalid_time += notes.invalid_time
+        self.messages_cleaned += notes.cleaned
+        if notes.invalid_time:
+            self.message_problems.append(
+                MessageProblem(
+                    file=notes.file,
+                    problem=f"{notes.invalid_time} message(s) with an invalid time left out",
+                    count=notes.invalid_time,
+                    example=f"first: {notes.invalid_time_example}",
+                )
+            )
+        if notes.cleaned or notes.header_cleaned:
+            where = f"first: {notes.cleaned_example}" if notes.cleaned else "the participants or title"
+            self.message_problems.append(
+                MessageProblem(
+                    file=notes.file,
+                    problem=f"{notes.cleaned} message(s) with characters that cannot be stored: NUL removed, "
+                    "invalid characters replaced by \ufffd, NaN or infinite numbers emptied",
+                    count=notes.cleaned,
+                    example=where,
+                )
+            )
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -73,14 +110,20 @@ def import_export(
     include_groups: bool = False,
     progress: ProgressCallback | None = None,
     batch_rows: int = 20_000,
+    limits: ReadLimits | None = None,
 ) -> ImportSummary:
-    """Import an Instagram / Messenger export (zip, folder, thread folder or file); commits batch by batch."""
+    """Import an Instagram / Messenger export (zip, folder, thread folder or file); commits batch by batch.
+
+    `limits` bound what each message file and all of them may expand to (default: the settings').
+    """
     engine = target if isinstance(target, Engine) else target.kw["bind"]
     settings = get_settings()
     owner = owner or settings.owner
     summary = ImportSummary(source=str(path), owner=owner, owner_source="given" if owner else "none")
     try:
-        source = Source(path)
+        source = Source(
+            path, limits or ReadLimits.from_settings(settings.import_max_file_mb, settings.import_max_total_mb)
+        )
     except FileError as exc:
         summary.files_with_errors.append(FileFailure(file=exc.name, error=exc.message))
         return summary
@@ -142,11 +185,14 @@ class _Run:
 
     def unit(self, source: Source, unit: ThreadUnit, timezone: str) -> None:
         """Read a unit's threads and queue them; a bad file is recorded and the unit skipped whole."""
+        notes: list[FileNotes] = []
         try:
-            threads = list(read_unit(source, unit, timezone=timezone))
+            threads = list(read_unit(source, unit, timezone=timezone, notes=notes))
         except FileError as exc:
             self.summary.files_with_errors.append(FileFailure(file=exc.name, error=exc.message))
             return
+        for file_notes in notes:
+            self.summary.add_notes(file_notes)
         for thread in threads:
             self.summary.threads_total += 1
             self.thread(thread)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -48,16 +49,61 @@ def fix_mojibake(value: str) -> str:
         return value
 
 
+#: Nesting a message's extras may reach; Meta's go three or four levels deep. Deeper ones cannot be walked,
+#: stored and read back safely (Python's recursion limit is about 1,000), so the file is refused.
+MAX_DEPTH = 64
+
+#: NUL (PostgreSQL text and JSONB cannot hold it) and lone surrogates (`"\\ud800"` in JSON decodes to one; no
+#: UTF-8 encoder accepts it). A valid pair in JSON decodes to one character, so any surrogate left is lone.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class TooDeepError(ValueError):
+    """A JSON value nests more than MAX_DEPTH levels."""
+
+
+class Scrubber:
+    """Makes text storable on both engines and remembers whether it had to (per message, for the summary).
+
+    A lone surrogate becomes U+FFFD and a NUL is dropped rather than the file refused: the rest of the message
+    (and the thread) is real data, and the replacement character shows the reader where something was.
+    """
+
+    __slots__ = ("changed",)
+
+    def __init__(self) -> None:
+        self.changed = False
+
+    def text(self, value: str) -> str:
+        """`value` without NUL, lone surrogates replaced by U+FFFD."""
+        if not _UNSTORABLE.search(value):
+            return value
+        self.changed = True
+        return _UNSTORABLE.sub(_replacement, value)
+
+    def deep(self, value: Any, depth: int = 0) -> Any:
+        """fix_mojibake and `text` on every string (keys too); NaN and infinities become None (JSONB refuses them)."""
+        if isinstance(value, str):
+            return self.text(fix_mojibake(value))
+        if isinstance(value, float) and not math.isfinite(value):
+            self.changed = True
+            return None
+        if depth >= MAX_DEPTH and isinstance(value, list | dict):
+            raise TooDeepError(f"nested too deeply (more than {MAX_DEPTH} levels)")
+        if isinstance(value, list):
+            return [self.deep(v, depth + 1) for v in value]
+        if isinstance(value, dict):
+            return {self.deep(k) if isinstance(k, str) else k: self.deep(v, depth + 1) for k, v in value.items()}
+        return value
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "" if match.group(0) == "\x00" else "\ufffd"
+
+
 def fix_deep(value: Any) -> Any:
-    """fix_mojibake applied to every string (keys too) inside a JSON value; NUL removed (JSONB cannot hold it)."""
-    if isinstance(value, str):
-        fixed = fix_mojibake(value)
-        return fixed.replace("\x00", "") if "\x00" in fixed else fixed
-    if isinstance(value, list):
-        return [fix_deep(v) for v in value]
-    if isinstance(value, dict):
-        return {fix_deep(k) if isinstance(k, str) else k: fix_deep(v) for k, v in value.items()}
-    return value
+    """fix_mojibake applied to every string (keys too) inside a JSON value, made storable (see Scrubber)."""
+    return Scrubber().deep(value)
 
 
 def strip_edited(content: str) -> tuple[str, bool]:
@@ -84,11 +130,9 @@ def system_type(content: str) -> str | None:
     return None
 
 
-def clean_text(text: str) -> str:
-    """Remove characters PostgreSQL text cannot hold (NUL) and trailing blanks of system lines."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return text.rstrip()
+def clean_text(text: str, scrubber: Scrubber | None = None) -> str:
+    """Text made storable (NUL dropped, lone surrogates replaced) without the trailing blanks of system lines."""
+    return (scrubber or Scrubber()).text(text).rstrip()
 
 
 def fit_text(text: str) -> tuple[str, bool]:

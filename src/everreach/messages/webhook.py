@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 from everreach.contacts.identity import INSTAGRAM as PROVIDER
 from everreach.contacts.usernames import placeholder_username
 from everreach.db.models import Contact, ContactIdentity, Conversation, Message, MessageExternalId
-from everreach.messages.webhook_payload import ParsedEvent, message_content
+from everreach.messages.webhook_payload import ParsedEvent, event_time, message_content
 from everreach.messages.writer.one import link_external_id, refresh_contacts, write_message
 
 # An echo of a message our own worker sent is the same message: matched by text within this window.
 ECHO_MATCH_WINDOW = timedelta(minutes=15)
+# An event without a (usable) timestamp is stored at the time it arrived; one with the same text at that
+# instant is a different message, moved on by this step until its (contact, text, instant) is free.
+UNTIMED_STEP = timedelta(microseconds=1)
+_NO_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
 class WebhookResult(BaseModel):
@@ -127,20 +131,27 @@ def _store_message(
     existing = _existing_copy(session, ev, contact_id, text)
     new_id: uuid.UUID | None = None
     if existing is None:
-        new_id = write_message(
-            session,
-            contact_id=contact_id,
-            conversation_id=_conversation(session, contact_id, ev.igsid),
-            text=text,
-            message_type=message_type,
-            is_outbound=ev.outbound,
-            sent_by_automation=False,
-            sent_at=ev.at,
-            raw_data={"source": "webhook", "mid": part.mid, "event": ev.raw},
-            if_new=True,
-        )
-        if new_id is None:  # the same text at the same instant is already stored (e.g. by an import)
-            existing = _existing_copy(session, ev, contact_id, text, exact=True)
+        untimed = is_untimed(ev)
+        at = ev.at
+        while True:
+            new_id = write_message(
+                session,
+                contact_id=contact_id,
+                conversation_id=_conversation(session, contact_id, ev.igsid),
+                text=text,
+                message_type=message_type,
+                is_outbound=ev.outbound,
+                sent_by_automation=False,
+                sent_at=at,
+                raw_data={"source": "webhook", "mid": part.mid, "event": ev.raw},
+                if_new=True,
+            )
+            if new_id is not None:
+                break
+            if not untimed:  # the same text at the same instant is already stored (e.g. by an import)
+                existing = _existing_copy(session, ev, contact_id, text, exact=True)
+                break
+            at += UNTIMED_STEP
     target = existing or new_id
     assert target is not None
     linked = link_external_id(session, external_id=part.mid, message_id=target, provider=PROVIDER)
@@ -152,6 +163,11 @@ def _store_message(
         return False
     result.stored += 1
     return True
+
+
+def is_untimed(ev: ParsedEvent) -> bool:
+    """True when the event had no usable timestamp (its time is when it arrived, shared by its batch)."""
+    return event_time(ev.event.timestamp, _NO_TIME) is _NO_TIME
 
 
 def _existing_copy(

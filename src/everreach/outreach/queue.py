@@ -6,6 +6,7 @@ cancelled. Only the worker moves rows to sending/sent; only the user moves faile
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +72,13 @@ def _refuse_second(session: Session, contact: Contact, *, force: bool) -> None:
         raise OpenMessageExists(contact.instagram_username, existing)
 
 
+#: Characters that draw nothing: Unicode spaces and separators, format controls (zero-width, direction marks,
+#: byte-order mark), other controls; plus the Hangul fillers and the blank braille pattern, which are letters
+#: and symbols by category but show as blank space.
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Cc"})
+INVISIBLE_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def utcnow() -> datetime:
     """The real clock (services take `now=` so tests can pass their own)."""
     return datetime.now(UTC)
@@ -78,16 +86,27 @@ def utcnow() -> datetime:
 
 def _aware(when: datetime) -> datetime:
     """Naive times are the user's local time (EVERREACH_TIMEZONE)."""
-    if when.tzinfo is None:
-        return when.replace(tzinfo=PacingPolicy.from_settings(get_settings()).tz).astimezone(UTC)
-    return when.astimezone(UTC)
+    try:
+        if when.tzinfo is None:
+            return when.replace(tzinfo=PacingPolicy.from_settings(get_settings()).tz).astimezone(UTC)
+        return when.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(f"send time {when.isoformat()} is too far in the future") from None
+
+
+def has_visible_text(text: str) -> bool:
+    """True when some character of the text draws something (not only spaces or zero-width characters)."""
+    return any(
+        not c.isspace() and c not in INVISIBLE_CHARACTERS and unicodedata.category(c) not in INVISIBLE_CATEGORIES
+        for c in text
+    )
 
 
 def check_text(text: str, *, sender: str | None = None) -> str:
     """The text to queue, stripped; refused when empty or over the configured sender's limit."""
     cleaned = text.strip()
-    if not cleaned:
-        raise ValidationError("message text is empty")
+    if not has_visible_text(cleaned):
+        raise ValidationError("message text is empty: it has no visible characters")
     name = sender or get_settings().sender
     problem = sender_class(name).check_text(cleaned)
     if problem:

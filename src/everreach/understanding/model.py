@@ -50,7 +50,7 @@ def words_of(text: str) -> list[str]:
 class EmbeddingModel:
     """Token embeddings and tokenizer, with a per-word cache of (sum of token vectors, token count)."""
 
-    embedding: Vector
+    embedding: NDArray[np.float16]
     tokenizer: object
     word_index: dict[str, int] = field(default_factory=dict)
     word_vectors: list[Vector] = field(default_factory=list)
@@ -70,7 +70,8 @@ class EmbeddingModel:
             for word, enc in zip(new, encodings, strict=True):
                 ids = np.asarray(enc.ids, dtype=np.int64)
                 index[word] = len(self.word_vectors)
-                self.word_vectors.append(self.embedding[ids].sum(axis=0) if len(ids) else np.zeros(self.dim, "f4"))
+                vec = self.embedding[ids].sum(axis=0, dtype=np.float32) if len(ids) else np.zeros(self.dim, "f4")
+                self.word_vectors.append(vec)
                 self.word_tokens.append(len(ids))
         return [index[w] for w in words]
 
@@ -105,7 +106,8 @@ def load_model(folder: Path | None = None) -> EmbeddingModel:
         raise ModelUnavailableError(f"cannot read the embedding model in {root}: {exc}") from exc
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    model = EmbeddingModel(np.ascontiguousarray(weights, dtype=np.float32), tokenizer)
+    # Kept float16 as shipped (16 MB, not 32 MB); word vectors are summed in float32 when first seen.
+    model = EmbeddingModel(np.ascontiguousarray(weights, dtype=np.float16), tokenizer)
     if folder is None:
         _LOADED.append(model)
     return model
