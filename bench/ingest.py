@@ -28,7 +28,7 @@ TABLES = {
     "instagram_messages": "id, conversation_id, contact_id, message_text, message_type, is_outbound, sent_at, raw_data",
 }
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from everreach.db.engine import make_engine
 from everreach.ingest import import_export
@@ -36,7 +36,10 @@ engine = make_engine(sys.argv[1])
 start = time.perf_counter()
 summary = import_export(engine, Path(sys.argv[2]))
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would count the forking parent's pages.
+with open("/proc/self/status") as f:
+    peak_mb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+print(json.dumps({"seconds": seconds, "maxrss_mb": peak_mb,
                   "new": summary.messages_new, "duplicate": summary.messages_duplicate, "ok": summary.ok}))
 """
 
