@@ -25,9 +25,11 @@ run: setup
 	$(BIN)/everreach status
 	$(BIN)/everreach serve
 
-## The whole test suite, on SQLite and PostgreSQL, plus ruff and mypy.
+## The whole test suite, on SQLite and PostgreSQL, plus ruff and mypy. Test files are spread over one worker per
+## core (a file stays on one worker, so its module fixtures are built once); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: setup lint chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Headless Chromium for the browser tests (tests/browser), from Debian.
 chromium:

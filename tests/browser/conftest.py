@@ -132,8 +132,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API allows one instance per thread at a time, and the
+    inbox tests start their own (a session-wide one would break them when a parallel worker runs them later)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
