@@ -136,7 +136,8 @@ def store_features(
     """Compute and store (or replace) the features of these messages in the session's transaction; how many."""
     if not messages:
         return 0
-    rows = feature_dicts(classifier or classifier_for(session), messages)
+    latest = list({m.id: m for m in messages}.values())  # one row per message, even when one is given twice
+    rows = feature_dicts(classifier or classifier_for(session), latest)
     conn = session.connection()
     conn.execute(_upsert(conn.dialect.name), rows)
     return len(rows)
