@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Message
 from everreach.db.models_v2 import MessageFeature
-from everreach.messages.featurerows import MessageToStore, feature_dicts
+from everreach.messages.featurerows import FeatureReader, MessageToStore
 from everreach.relationship.rules.inputs import MessageFacts
 from everreach.understanding import Classifier, classifier_for
 
@@ -138,7 +138,7 @@ def store_features(
     if not messages:
         return 0
     latest = list({m.id: m for m in messages}.values())  # one row per message, even when one is given twice
-    rows = feature_dicts(classifier or classifier_for(session), latest)
+    rows = FeatureReader(classifier or classifier_for(session)).rows(latest)
     conn = session.connection()
     conn.execute(_upsert(conn.dialect.name), rows)
     return len(rows)
@@ -186,8 +186,8 @@ def rebuild(
 
     Works in the caller's transaction, `batch` messages at a time (one classify call each).
     """
-    classifier = classifier or classifier_for(session)
-    key = classifier.definitions_key
+    reader = FeatureReader(classifier or classifier_for(session))
+    key = reader.model_key
     conn = session.connection()
     base = _message_query()
     if stale_only:
@@ -210,7 +210,7 @@ def rebuild(
         chunk = [_to_store(row) for row in session.execute(query)]
         if not chunk:
             break
-        conn.execute(statement, feature_dicts(classifier, chunk))
+        conn.execute(statement, reader.rows(chunk))
         done += len(chunk)
         after = chunk[-1].id
         if progress is not None:
