@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import Contact, RelationshipEvent
 from everreach.errors import ValidationError
-from everreach.relationship.recompute import utcnow
+from everreach.relationship.clock import utcnow
 
 KEEP_IN_TOUCH = "keep_in_touch"
 MAX_TAGS = 30

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import STAGES, Contact, StageChange
-from everreach.relationship.recompute import utcnow
+from everreach.relationship.clock import utcnow
 
 WEEKS = 12
 

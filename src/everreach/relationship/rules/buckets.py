@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 BUCKET_SIZES: Mapping[str, int] = {"micro_wins": 10, "curiosity": 10, "rewarm": 5, "offers": 5}
+#: The lowest score of each score bucket (rewarm: everything below curiosity's).
+MICRO_WINS_MIN, CURIOSITY_MIN = 60, 40
 RECENT_TOUCH = timedelta(days=3)
 
 
@@ -24,9 +26,9 @@ def task_bucket(
         return None
     if stage == "fit_repeats" and consent_level > 0 and ratio_met:
         return "offers"
-    if score >= 60:
+    if score >= MICRO_WINS_MIN:
         return "micro_wins"
-    if score >= 40:
+    if score >= CURIOSITY_MIN:
         return "curiosity"
     return "rewarm"
 
