@@ -73,13 +73,9 @@ def score(
     if as_json:
         print_json(dump(report))
         return
-    read = (
-        "every message read"
-        if report.reread_contacts is None
-        else f"messages read again for {hu.plural(report.reread_contacts, 'new or changed contact')}"
-    )
     console.line(
-        f"recomputed {hu.plural(report.contacts, 'contact')} ({read}): {report.updated:,} changed, "
+        f"recomputed {hu.plural(report.contacts, 'contact')} "
+        f"({hu.plural(report.assessed, 'contact')} read from their messages and records): {report.updated:,} changed, "
         f"{hu.plural(report.stage_changes, 'stage change')}, "
         f"{hu.plural(report.new_fit_matches, 'new fit-signal match')}"
     )

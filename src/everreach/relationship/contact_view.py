@@ -55,7 +55,9 @@ def assess_contact(
         contact = get_contact(session, username=username)
     records = load_records(session, [contact.id])[contact.id]
     messages = facts_for_contacts(session, [contact.id])[contact.id]
-    return ContactAssessment(contact, messages, records, assess(messages, records, now=now, templates=templates(session)))
+    return ContactAssessment(
+        contact, messages, records, assess(messages, records, now=now, templates=templates(session))
+    )
 
 
 def cadence_read(a: Assessment) -> CadenceRead:
@@ -104,7 +106,6 @@ def next_best_actions(session: Session, *, username: str, now: datetime | None =
         stage=a.stage,
         waiting=found.records.open_message,
         actions=[
-            Action(action_key=s.action_key, lane=s.lane, stage=s.stage, text=s.text, reason=s.reason)
-            for s in a.actions
+            Action(action_key=s.action_key, lane=s.lane, stage=s.stage, text=s.text, reason=s.reason) for s in a.actions
         ],
     )

@@ -30,6 +30,8 @@ FULL = "full"
 def rules_fingerprint() -> str:
     """A digest of the code that turns stored features and records into stored standings."""
     from everreach.relationship import records, standings, summaries, writeback
+    from everreach.relationship.rules import assess as assess_module
+    from everreach.relationship.rules import cadence as cadence_module
     from everreach.relationship.rules import (
         components,
         decay,
@@ -39,8 +41,6 @@ def rules_fingerprint() -> str:
         resonance,
         stages,
     )
-    from everreach.relationship.rules import assess as assess_module
-    from everreach.relationship.rules import cadence as cadence_module
 
     digest = hashlib.sha256()
     modules = (records, standings, summaries, writeback, assess_module, cadence_module, components, decay, evidence,

@@ -131,14 +131,16 @@ def keep_in_touch_of(rows: Iterable[tuple[Any, ...]]) -> float | None:
     for kind, _detail, _at, meta in rows:
         if kind == KEEP_IN_TOUCH:
             value = (meta or {}).get("days")
-            days = float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+            days = (
+                float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+            )
     return days
 
 
 def _records(row: Any, events: list[tuple[Any, ...]], reviews: dict[str, set[str]], *, open_message: bool,
              pinned_at: datetime | None) -> UserRecords:  # fmt: skip
     return UserRecords(
-        context={name: row[2 + i] for i, name in enumerate(CONTEXT_FIELDS)},
+        context={name: row[2 + i] for i, name in enumerate(CONTEXT_FIELDS) if row[2 + i]},
         value_log=logged_entries(row[7]),
         trust_log=logged_entries(row[8]),
         events=tuple(LoggedEvent(kind, at, detail or "") for kind, detail, at, _ in events if kind in EVENT_KINDS),

@@ -16,22 +16,30 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import STAGES, Contact, RelationshipEvent, StageChange
 from everreach.errors import ValidationError
-from everreach.relationship.facts import CONTEXT_FIELDS, PURCHASE, TEMPLATE_USED
-from everreach.relationship.recompute import recompute, utcnow
+from everreach.relationship.clock import utcnow
+from everreach.relationship.contact_view import health
+from everreach.relationship.recompute import recompute
+from everreach.relationship.records import PURCHASE
+from everreach.relationship.rules.components import CONSENT_POINTS, LOGGED_TRUST_KINDS, VALUE_KINDS
+from everreach.relationship.rules.inputs import CONTEXT_FIELDS
+from everreach.relationship.rules.lanes import TEMPLATE_USED
+from everreach.relationship.rules.stages import stage_index
 from everreach.relationship.schemas import Health, RecomputeReport
-from everreach.relationship.scoring import CONSENT_POINTS, TRUST_KINDS, VALUE_KINDS
-from everreach.relationship.stages import stage_index
 
 CONSENT_KINDS = tuple(CONSENT_POINTS)
+TRUST_KINDS = LOGGED_TRUST_KINDS
 
 
 def recompute_all(session: Session, *, now: datetime | None = None, rescan: bool = False) -> RecomputeReport:
-    """Recompute every contact's components, score, stage and fit-signal summary (set-based)."""
+    """Recompute every contact's components, score, stage, lane, cadence and fit-signal summary.
+
+    `rescan`: match every inbound message against the fit signals again (fit_signal_matches rebuilt).
+    """
     if rescan:
         from everreach.relationship.fitscan import detect_fit_signals
 
         added = detect_fit_signals(session, rescan=True)
-        report = recompute(session, now=now, scan=False, full=True)  # every message read again, for scores too
+        report = recompute(session, now=now, scan=False)
         return report.model_copy(update={"new_fit_matches": added})
     return recompute(session, now=now)
 
@@ -42,8 +50,6 @@ def recompute_contact(session: Session, *, contact_id: uuid.UUID, now: datetime 
 
 
 def _refresh(session: Session, contact: Contact, now: datetime | None) -> Health:
-    from everreach.relationship.queries import health
-
     session.flush()
     recompute_contact(session, contact_id=contact.id, now=now)
     session.expire(contact)

@@ -7,6 +7,7 @@ the contact's row; `rebuild()` writes every contact's from scratch (a test holds
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,13 @@ def fit_summary(messages: Sequence[MessageFacts]) -> list[dict[str, Any]]:
         product, _, key = signal.partition("/")
         n, days, last = found[signal]
         out.append(
-            {"product": product, "signal_key": key, "matches": n, "days": len(days), "last_matched_on": last.isoformat()}
+            {
+                "product": product,
+                "signal_key": key,
+                "matches": n,
+                "days": len(days),
+                "last_matched_on": last.isoformat(),
+            }
         )
     return out
 
@@ -45,7 +52,7 @@ def rebuild(session: Session) -> int:
     from everreach.messages.featurestore import iter_facts
 
     session.flush()
-    stored = dict(session.execute(select(Contact.id, Contact.fit_signals)).tuples())
+    stored: dict[uuid.UUID, list[Any] | None] = dict(session.execute(select(Contact.id, Contact.fit_signals)).tuples())
     rows = []
     seen = set()
     for cid, messages in iter_facts(session):
@@ -57,4 +64,3 @@ def rebuild(session: Session) -> int:
     for start in range(0, len(rows), BATCH):
         session.execute(update(Contact), rows[start : start + BATCH])
     return len(rows)
-

@@ -71,7 +71,7 @@ def stored_rows(session: Session, ids: Sequence[uuid.UUID] | None) -> dict[uuid.
 def stage_reason(step: StageStep, messages: Sequence[MessageFacts]) -> str:
     """The step's reason, with the newest messages that show it quoted and dated."""
     by_id = {m.id: m for m in messages}
-    shown = [by_id[i] for i in step.message_ids if i in by_id]
+    shown = [by_id[i] for i in dict.fromkeys(step.message_ids) if i in by_id]
     shown.sort(key=lambda m: m.sent_at, reverse=True)
     quotes = [f"“{m.excerpt}” ({short_date(m.sent_at)})" for m in shown[:QUOTED] if m.excerpt]
     if not quotes:
