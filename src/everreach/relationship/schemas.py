@@ -175,3 +175,29 @@ class Stats(BaseModel):
     by_stage: dict[str, int]
     score_histogram: list[Bucket]
     queue: dict[str, int]
+
+
+class MessageRef(BaseModel):
+    """A message a note or an evidence item points at: when, which way, and its first words."""
+
+    sent_at: datetime
+    outbound: bool
+    excerpt: str
+
+
+class CoachNoteRead(BaseModel):
+    """One piece of feedback on your messages in a thread, with the messages it points at."""
+
+    rule: str
+    title: str
+    sentence: str
+    messages: list[MessageRef]
+
+
+class CoachReport(BaseModel):
+    """The coach of one thread: how many messages of yours it read, and its notes (none when all is well)."""
+
+    username: str
+    display_name: str | None
+    your_messages: int
+    notes: list[CoachNoteRead]
