@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, insert, or_, select
@@ -136,7 +137,8 @@ def store_features(
     """Compute and store (or replace) the features of these messages in the session's transaction; how many."""
     if not messages:
         return 0
-    rows = feature_dicts(classifier or classifier_for(session), messages)
+    latest = list({m.id: m for m in messages}.values())  # one row per message, even when one is given twice
+    rows = feature_dicts(classifier or classifier_for(session), latest)
     conn = session.connection()
     conn.execute(_upsert(conn.dialect.name), rows)
     return len(rows)
@@ -227,3 +229,41 @@ def stale_count(session: Session, *, classifier: Classifier | None = None) -> in
         .where(or_(MessageFeature.message_id.is_(None), MessageFeature.model_key != key))
     )
     return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    """What the stored features hold, for a person: messages, rows, and how many say something."""
+
+    messages: int
+    stored: int
+    stale: int
+    meaningful: int
+    with_intents: int
+    with_fit_signals: int
+    reader: str
+
+
+def feature_summary(session: Session, *, classifier: Classifier | None = None) -> FeatureSummary:
+    """Counts over message_features and the messages they are read from."""
+    classifier = classifier or classifier_for(session)
+    messages = session.scalar(
+        select(func.count()).select_from(Message).where(Message.contact_id.is_not(None), Message.sent_at.is_not(None))
+    )
+    counts = session.execute(
+        select(
+            func.count(),
+            func.count().filter(_F.meaningful.is_(True)),
+            func.count().filter(cast(_F.intents, Text) != "[]"),
+            func.count().filter(cast(_F.fit_signals, Text) != "[]"),
+        ).select_from(MessageFeature)
+    ).one()
+    return FeatureSummary(
+        messages=int(messages or 0),
+        stored=int(counts[0]),
+        stale=stale_count(session, classifier=classifier),
+        meaningful=int(counts[1]),
+        with_intents=int(counts[2]),
+        with_fit_signals=int(counts[3]),
+        reader=classifier.source,
+    )
