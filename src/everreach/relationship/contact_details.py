@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import Contact, RelationshipEvent
 from everreach.errors import ValidationError
-from everreach.relationship.clock import utcnow
+from everreach.relationship import clock
 from everreach.relationship.records import KEEP_IN_TOUCH
 
 MAX_TAGS = 30
@@ -44,7 +44,7 @@ def update_tags_and_notes(session: Session, *, username: str, tags: str, notes: 
     contact = get_contact(session, username=username)
     contact.tags = parse_tags(tags)
     contact.notes = notes.strip() or None
-    contact.updated_at = utcnow()
+    contact.updated_at = clock.utcnow()
     session.flush()
     return contact
 
@@ -67,7 +67,7 @@ def set_keep_in_touch(
 
     if days is not None and not 1 <= days <= MAX_INTERVAL_DAYS:
         raise ValidationError(f"keep in touch every 1 to {MAX_INTERVAL_DAYS} days, not {days}")
-    now = now or utcnow()
+    now = now or clock.utcnow()
     contact = get_contact(session, username=username)
     detail = f"every {days} days" if days else "cleared"
     session.add(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import Contact, NextBestAction
 from everreach.messages.featurestore import facts_for_contacts
-from everreach.relationship.clock import utcnow
+from everreach.relationship import clock
 from everreach.relationship.records import load_records
 from everreach.relationship.rules.assess import Assessment, assess
 from everreach.relationship.rules.inputs import MessageFacts, Template, UserRecords
@@ -50,7 +50,7 @@ def assess_contact(
     session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None
 ) -> ContactAssessment:
     """Every rule over one contact at `now` (`contact`: the row already loaded by the caller)."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     if contact is None or contact.instagram_username != username:
         contact = get_contact(session, username=username)
     records = load_records(session, [contact.id])[contact.id]
@@ -75,7 +75,7 @@ def cadence_read(a: Assessment) -> CadenceRead:
 
 def health(session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None) -> Health:
     """Score, stage, lane, the six components with reasons, the last touch and the cadence, at `now`."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     found = assess_contact(session, username=username, now=now, contact=contact)
     a = found.result
     last = a.cadence.last_touch

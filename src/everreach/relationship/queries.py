@@ -32,8 +32,7 @@ from everreach.db.models import (
 )
 from everreach.errors import ValidationError
 from everreach.messages.featurestore import facts_for_contacts
-from everreach.relationship import offer_ready
-from everreach.relationship.clock import utcnow
+from everreach.relationship import clock, offer_ready
 from everreach.relationship.contact_view import health, next_best_actions
 from everreach.relationship.records import OPEN_QUEUE_STATES, load_records
 from everreach.relationship.rules.buckets import (
@@ -94,7 +93,7 @@ def attention(session: Session, *, limit: int = 10, now: datetime | None = None)
     """Who to get back to: the overdue first (most days overdue first), then the next planned touches, each
     with why; spam left out. The plan is the stored next_planned_touch (last touch + usual gap, or + the
     keep-in-touch interval you set)."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     planned = Contact.next_planned_touch
     stmt = (
         select(Contact.id, Contact.instagram_username, Contact.display_name, Contact.relationship_score)
@@ -173,7 +172,7 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
     reads its candidates in its own order (score, or resonance for rewarm) a page at a time and keeps the ones
     the bucket rule puts there, until it is full; ties go by contact id.
     """
-    now = now or utcnow()
+    now = now or clock.utcnow()
     ready = set(offer_ready_ids(session))
     out: dict[str, list[tuple[tuple[int, str], str]]] = {name: [] for name in BUCKET_SIZES}
 

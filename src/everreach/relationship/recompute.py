@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact
-from everreach.relationship import marks, offer_ready, ranks
-from everreach.relationship.clock import utcnow
+from everreach.relationship import clock, marks, offer_ready, ranks
 from everreach.relationship.fitscan import detect_fit_signals
 from everreach.relationship.schemas import RecomputeReport
 from everreach.relationship.standings import Assessed, every_standing, standings_of
@@ -48,7 +47,7 @@ def recompute(
     With `scan`, inbound messages not scanned yet are first matched against the fit signals (fitscan.py keeps
     fit_signal_matches, which the contact page lists).
     """
-    now = now or utcnow()
+    now = now or clock.utcnow()
     added = detect_fit_signals(session) if scan else 0
     session.flush()
     conn = session.connection()

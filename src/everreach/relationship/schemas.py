@@ -201,3 +201,41 @@ class CoachReport(BaseModel):
     display_name: str | None
     your_messages: int
     notes: list[CoachNoteRead]
+
+
+class EvidenceItem(BaseModel):
+    """One item the rules read from a message: what, when, its words, and whether it counts."""
+
+    number: int
+    #: Short enough to type: the kind and the first 8 characters of the message id.
+    id: str
+    evidence_id: str
+    kind: str
+    kind_words: str
+    detail: str
+    at: datetime
+    sentence: str
+    status: str  # inferred | confirmed | dismissed
+    counts: bool
+    message: MessageRef | None
+    #: For a kept promise: the message that delivered it.
+    kept_by: MessageRef | None = None
+
+
+class CardSuggestion(BaseModel):
+    """An empty context-card field, suggested from one of their messages (counted until dismissed)."""
+
+    field: str
+    field_words: str
+    text: str
+    evidence: str
+    at: datetime
+
+
+class EvidenceReport(BaseModel):
+    """Every evidence item of one contact, and the context-card suggestions read from their messages."""
+
+    username: str
+    display_name: str | None
+    items: list[EvidenceItem]
+    suggestions: list[CardSuggestion]

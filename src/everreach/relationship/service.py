@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import STAGES, Contact, RelationshipEvent, StageChange
 from everreach.errors import ValidationError
-from everreach.relationship.clock import utcnow
+from everreach.relationship import clock
 from everreach.relationship.contact_view import health
 from everreach.relationship.recompute import recompute
 from everreach.relationship.records import PURCHASE
@@ -75,7 +75,7 @@ def _append(contact: Contact, column: str, entry: dict[str, Any]) -> None:
 
 
 def _entry(kind: str, note: str, now: datetime | None) -> dict[str, Any]:
-    return {"kind": kind, "note": note.strip(), "at": (now or utcnow()).isoformat()}
+    return {"kind": kind, "note": note.strip(), "at": (now or clock.utcnow()).isoformat()}
 
 
 def record_value(session: Session, *, username: str, kind: str, note: str, now: datetime | None = None) -> Health:
@@ -116,7 +116,9 @@ def _event(
     session: Session, contact: Contact, kind: str, detail: str | None, meta: dict[str, Any], now: datetime | None
 ) -> None:
     session.add(
-        RelationshipEvent(contact_id=contact.id, kind=kind, detail=detail, metadata_=meta, occurred_at=now or utcnow())
+        RelationshipEvent(
+            contact_id=contact.id, kind=kind, detail=detail, metadata_=meta, occurred_at=now or clock.utcnow()
+        )
     )
 
 
@@ -131,7 +133,7 @@ def _move_up(session: Session, contact: Contact, stage: str, reason: str, source
             to_stage=stage,
             reason=reason,
             source=source,
-            changed_at=now or utcnow(),
+            changed_at=now or clock.utcnow(),
         )
     )
     contact.relationship_stage = stage
@@ -181,7 +183,7 @@ def set_stage(session: Session, *, username: str, stage: str, reason: str, now: 
                 to_stage=stage,
                 reason=reason.strip() or "set by hand",
                 source="user",
-                changed_at=now or utcnow(),
+                changed_at=now or clock.utcnow(),
             )
         )
         contact.relationship_stage = stage

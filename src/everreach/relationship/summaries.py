@@ -52,9 +52,9 @@ def rebuild(session: Session) -> int:
     from everreach.messages.featurestore import iter_facts
 
     session.flush()
-    stored: dict[uuid.UUID, list[Any] | None] = {
-        cid: value for cid, value in session.execute(select(Contact.id, Contact.fit_signals))
-    }
+    stored: dict[uuid.UUID, list[Any] | None] = {}
+    for cid, value in session.execute(select(Contact.id, Contact.fit_signals)):
+        stored[cid] = value
     rows = []
     seen = set()
     for cid, messages in iter_facts(session):
