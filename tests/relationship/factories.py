@@ -97,7 +97,7 @@ def random_history(session: Session, *, contact: Contact, seed: int, count: int 
                 is_outbound=rng.random() < 0.5,
                 sent_by_automation=rng.random() < 0.2,
                 sent_at=NOW - timedelta(days=days),
-            )  # fmt: skip
+            )
         )
     session.add_all(rows)
     session.flush()

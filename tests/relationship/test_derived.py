@@ -28,7 +28,7 @@ def test_offer_ready_kept_one_contact_at_a_time_equals_its_rebuild(session: Sess
     service.record_value(session, username="dee", kind="link", note="one link", now=NOW)
     service.set_stage(session, username="ben", stage="first_touch", reason="not ready after all", now=NOW)
     kept = offer_ready.marked(session)
-    names = {cid: name for cid, name in session.execute(select(Contact.id, Contact.instagram_username))}
+    names = {row.id: row.instagram_username for row in session.execute(select(Contact.id, Contact.instagram_username))}
     assert sorted(names[c] for c in kept) == ["ana", "cai"]
     assert offer_ready.rebuild(session, now=NOW) == 2
     assert offer_ready.marked(session) == kept
