@@ -1,7 +1,8 @@
 """What recompute writes of a standing: the contact's stored columns (only when they changed) and its stage changes.
 
 Stored per contact: the score, the five component columns of the seed (recency has none: it follows from
-last_meaningful_touch), the stage, last_meaningful_touch, next_planned_touch and the fit-signal summary. Each
+last_meaningful_touch), the stage, last_meaningful_touch, next_planned_touch, the fit-signal summary and the
+message totals (one feature row per stored message). Each
 stage step is a stage_history row with its reason and the messages that show it, in words.
 """
 
@@ -33,7 +34,7 @@ COMPONENT_COLUMNS: Mapping[str, str] = {
 }
 COLUMNS = (
     "relationship_score", *COMPONENT_COLUMNS.values(), "relationship_stage", "last_meaningful_touch",
-    "next_planned_touch", "fit_signals",
+    "next_planned_touch", "fit_signals", "total_messages_sent", "total_messages_received",
 )  # fmt: skip
 #: Messages quoted in a stage change's reason, newest first.
 QUOTED = 2
@@ -51,6 +52,8 @@ def row_of(a: Assessed) -> dict[str, Any]:
         next_planned_touch=s.cadence.next_planned_touch,
         fit_signals=fit_summary(a.messages),
     )
+    sent = sum(1 for m in a.messages if m.is_outbound)
+    row.update(total_messages_sent=sent, total_messages_received=len(a.messages) - sent)
     return row
 
 
