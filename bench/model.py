@@ -36,7 +36,6 @@ from everreach.relationship import coach, queries, service
 from everreach.relationship.fitscan import detect_fit_signals
 from everreach.relationship.recompute import recompute
 from everreach.seed.defaults import seed_defaults
-from everreach.understanding.types import INBOUND_INTENTS, OUTBOUND_INTENTS
 
 AREA = "model"
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
