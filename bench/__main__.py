@@ -22,6 +22,7 @@ from bench.common import Figure, bench_engines
 BENCHMARKS = (
     "bench.ingest",
     "bench.relationship",
+    "bench.model",
     "bench.outreach",
     "bench.api_load",
     "bench.understanding",
