@@ -11,15 +11,16 @@ import json
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, insert, or_, select
+from sqlalchemy import Text, cast, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Message
 from everreach.db.models_v2 import MessageFeature
-from everreach.messages.featurerows import MessageToStore, feature_dicts
+from everreach.messages.featurerows import FeatureReader, MessageToStore
 from everreach.relationship.rules.inputs import MessageFacts
 from everreach.understanding import Classifier, classifier_for
 
@@ -28,9 +29,16 @@ ProgressFn = Callable[[int, int], None]
 REBUILD_BATCH = 5_000
 _IN_CHUNK = 500
 _F = MessageFeature
+
+
+def _raw(column: Any) -> Any:
+    """The column as the driver returns it, without SQLAlchemy's per-row conversion (a hot loop)."""
+    return type_coerce(column, Text)
+
+
 _FACT_COLUMNS = (
-    _F.contact_id,
-    _F.message_id,
+    _raw(_F.contact_id),
+    _raw(_F.message_id),
     _F.sent_at,
     _F.is_outbound,
     _F.automated,
@@ -43,15 +51,34 @@ _FACT_COLUMNS = (
     cast(_F.fit_signals, Text),
     _F.excerpt,
 )
+# SQLite stores UTC times as offset-free text: parsed with the offset appended, they come back aware.
+_SQLITE_FACT_COLUMNS = (*_FACT_COLUMNS[:2], _raw(_F.sent_at).concat("+00:00"), *_FACT_COLUMNS[3:])
+_FACT_ORDER = (_F.contact_id, _F.sent_at, _F.message_id)
 
 # -- reading ----------------------------------------------------------------------------------------------
 
 
 class _FactBuilder:
-    """Rows of _FACT_COLUMNS to MessageFacts; the few distinct intent lists are decoded once each."""
+    """Driver rows to MessageFacts on either engine; the few distinct intent lists are decoded once each.
 
-    def __init__(self) -> None:
+    SQLite gives ids as 32 hex digits and times as UTC text; PostgreSQL gives UUIDs and aware datetimes.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+        self.sqlite = self.conn.dialect.name == "sqlite"
+        self.columns = _SQLITE_FACT_COLUMNS if self.sqlite else _FACT_COLUMNS
         self._keys: dict[str | None, frozenset[str]] = {None: frozenset(), "[]": frozenset()}
+
+    def rows(self, query: Any) -> Iterator[Any]:
+        """The rows of a select over self.columns, through the Core connection (no ORM loading), fetched
+        a few thousand at a time."""
+        for part in self.conn.execute(query).partitions(4096):
+            yield from part
+
+    def contact(self, raw: Any) -> uuid.UUID:
+        """A contact id as the driver gave it, as a UUID."""
+        return uuid.UUID(hex=raw) if self.sqlite else raw
 
     def keys(self, raw: str | None) -> frozenset[str]:
         found = self._keys.get(raw)
@@ -62,60 +89,54 @@ class _FactBuilder:
 
     def fact(self, row: Sequence[Any]) -> MessageFacts:
         _cid, mid, sent, out, auto, meaningful, length, q, sd, emo, intents, signals, exc = row
-        return MessageFacts(
-            id=str(mid),
-            sent_at=sent,
-            is_outbound=bool(out),
-            automated=bool(auto),
-            meaningful=bool(meaningful),
-            length=int(length),
-            question=bool(q),
-            self_disclosure=bool(sd),
-            emotion=bool(emo),
-            intents=self.keys(intents),
-            fit_signals=self.keys(signals),
-            excerpt=exc,
-        )
+        if self.sqlite:
+            mid = f"{mid[:8]}-{mid[8:12]}-{mid[12:16]}-{mid[16:20]}-{mid[20:]}"
+            sent = datetime.fromisoformat(sent)
+        else:
+            mid = str(mid)
+        # Positional, in MessageFacts' field order (id, sent_at, is_outbound, automated, meaningful, length,
+        # question, self_disclosure, emotion, intents, fit_signals, excerpt): the hot loop of a full recompute.
+        keys = self.keys
+        return MessageFacts(mid, sent, bool(out), bool(auto), bool(meaningful), length, bool(q), bool(sd),
+                            bool(emo), keys(intents), keys(signals), exc)  # fmt: skip
 
 
 def facts_for_contacts(session: Session, contact_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[MessageFacts]]:
     """Every asked contact's stored messages as MessageFacts, oldest first (an empty list when it has none)."""
     out: dict[uuid.UUID, list[MessageFacts]] = {cid: [] for cid in contact_ids}
-    builder = _FactBuilder()
+    builder = _FactBuilder(session)
     ids = list(out)
     for start in range(0, len(ids), _IN_CHUNK):
-        query = (
-            select(*_FACT_COLUMNS)
-            .where(_F.contact_id.in_(ids[start : start + _IN_CHUNK]))
-            .order_by(_F.contact_id, _F.sent_at, _F.message_id)
-        )
-        for row in session.execute(query):
-            out[row[0]].append(builder.fact(row))
+        chunk = ids[start : start + _IN_CHUNK]
+        query = select(*builder.columns).where(_F.contact_id.in_(chunk)).order_by(*_FACT_ORDER)
+        lists = {(cid.hex if builder.sqlite else cid): out[cid] for cid in chunk}
+        for row in builder.rows(query):
+            lists[row[0]].append(builder.fact(row))
     return out
 
 
 def iter_facts(session: Session, *, batch_contacts: int = 2000) -> Iterator[tuple[uuid.UUID, list[MessageFacts]]]:
     """Every contact with stored features and its MessageFacts (oldest first), in contact id order, streamed."""
-    builder = _FactBuilder()
+    builder = _FactBuilder(session)
     after: uuid.UUID | None = None
     while True:
         bounds = select(_F.contact_id).distinct().order_by(_F.contact_id).limit(batch_contacts)
         if after is not None:
             bounds = bounds.where(_F.contact_id > after)
-        contact_ids = list(session.scalars(bounds))
+        contact_ids = list(builder.conn.scalars(bounds))
         if not contact_ids:
             return
-        query = select(*_FACT_COLUMNS).where(_F.contact_id >= contact_ids[0], _F.contact_id <= contact_ids[-1])
-        current: uuid.UUID | None = None
+        query = select(*builder.columns).where(_F.contact_id >= contact_ids[0], _F.contact_id <= contact_ids[-1])
+        current: Any = None
         facts: list[MessageFacts] = []
-        for row in session.execute(query.order_by(_F.contact_id, _F.sent_at, _F.message_id)):
+        for row in builder.rows(query.order_by(*_FACT_ORDER)):
             if row[0] != current:
                 if current is not None:
-                    yield current, facts
+                    yield builder.contact(current), facts
                 current, facts = row[0], []
             facts.append(builder.fact(row))
         if current is not None:
-            yield current, facts
+            yield builder.contact(current), facts
         after = contact_ids[-1]
 
 
@@ -138,7 +159,7 @@ def store_features(
     if not messages:
         return 0
     latest = list({m.id: m for m in messages}.values())  # one row per message, even when one is given twice
-    rows = feature_dicts(classifier or classifier_for(session), latest)
+    rows = FeatureReader(classifier or classifier_for(session)).rows(latest)
     conn = session.connection()
     conn.execute(_upsert(conn.dialect.name), rows)
     return len(rows)
@@ -186,8 +207,8 @@ def rebuild(
 
     Works in the caller's transaction, `batch` messages at a time (one classify call each).
     """
-    classifier = classifier or classifier_for(session)
-    key = classifier.definitions_key
+    reader = FeatureReader(classifier or classifier_for(session))
+    key = reader.model_key
     conn = session.connection()
     base = _message_query()
     if stale_only:
@@ -210,7 +231,7 @@ def rebuild(
         chunk = [_to_store(row) for row in session.execute(query)]
         if not chunk:
             break
-        conn.execute(statement, feature_dicts(classifier, chunk))
+        conn.execute(statement, reader.rows(chunk))
         done += len(chunk)
         after = chunk[-1].id
         if progress is not None:

@@ -3,11 +3,10 @@ with the batch's own cursor (`executemany` on SQLite, `COPY` on PostgreSQL) in t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from everreach.messages.featurerows import read_features
+from everreach.messages.featurerows import FeatureReader
 from everreach.messages.writer.rows import PendingThread
 from everreach.understanding import Classifier
 
@@ -18,15 +17,11 @@ COLUMNS = (
 _IN_CHUNK = 500
 
 
-def _json(keys: list[str]) -> str:
-    return json.dumps(keys) if keys else "[]"
-
-
 class FeatureWriter:
     """Writes the features of the messages a batch inserted (the rows are in the engine's stored form)."""
 
     def __init__(self, classifier: Classifier, *, sqlite: bool) -> None:
-        self.classifier = classifier
+        self.reader = FeatureReader(classifier)
         self.sqlite = sqlite
 
     def write(self, cur: Any, pending: Sequence[PendingThread], inserted: Sequence[list[bool] | int]) -> int:
@@ -35,19 +30,25 @@ class FeatureWriter:
         rows = [row for thread, outcome in pairs for row in self._new(cur, thread, outcome)]
         if not rows:
             return 0
-        found = read_features(
-            self.classifier,
+        reader = self.reader
+        found = reader.read(
             texts=[r[3] for r in rows],
             outbound=[r[5] for r in rows],
             automated=[False] * len(rows),
             types=[r[4] for r in rows],
         )
-        key = self.classifier.definitions_key
-        values = [
-            (r[0], r[2], r[6], r[5], f.automated, f.meaningful, f.length, f.question, f.self_disclosure, f.emotion,
-             _json(f.intents), _json(f.fit_signals), f.excerpt, key)
-            for r, f in zip(rows, found, strict=True)
-        ]  # fmt: skip
+        key, as_json = reader.model_key, reader.json
+        # Repeated messages share one Features object: its stored form is built once per batch.
+        stored: dict[int, tuple[Any, ...]] = {}
+        values = []
+        for r, f in zip(rows, found, strict=True):
+            tail = stored.get(id(f))
+            if tail is None:
+                tail = stored[id(f)] = (
+                    f.automated, f.meaningful, f.length, f.question, f.self_disclosure, f.emotion,
+                    as_json(f.intents), as_json(f.fit_signals), f.excerpt, key,
+                )  # fmt: skip
+            values.append((r[0], r[2], r[6], r[5], *tail))
         if self.sqlite:
             cur.executemany(f"INSERT INTO message_features ({COLUMNS}) VALUES ({', '.join('?' * 14)})", values)
         else:
