@@ -56,7 +56,7 @@ def logged_entries(log: Iterable[Any] | None) -> tuple[LoggedEntry, ...]:
     return tuple(out)
 
 
-def _unless_empty(column: Any) -> Any:
+def unless_empty(column: Any) -> Any:
     """A JSON list column, NULL when it is the empty list: most contacts have empty logs, and the database
     answers that test far faster than the JSON decoder would on every row."""
     return type_coerce(case((cast(column, Text) == "[]", null()), else_=column), column.type)
@@ -165,7 +165,7 @@ def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> di
         pins = _pins(session, chunk)
         stmt = select(
             c.id, c.relationship_stage, *(getattr(c, f) for f in CONTEXT_FIELDS),
-            _unless_empty(c.value_delivered_log), _unless_empty(c.trust_signals),
+            unless_empty(c.value_delivered_log), unless_empty(c.trust_signals),
         ).where(*_where(c.id, chunk))  # fmt: skip
         for row in session.execute(stmt):
             cid = row[0]

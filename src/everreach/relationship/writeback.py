@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, StageChange
+from everreach.relationship.records import unless_empty as _unless_empty
 from everreach.relationship.rules.inputs import MessageFacts
 from everreach.relationship.rules.numbers import short_date
 from everreach.relationship.rules.stages import StageStep
@@ -59,7 +60,8 @@ def row_of(a: Assessed) -> dict[str, Any]:
 
 def stored_rows(session: Session, ids: Sequence[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, Any]]:
     """contact id -> its stored columns, for these contacts (every contact when None)."""
-    stmt = select(Contact.id, *(getattr(Contact, c) for c in COLUMNS))
+    stmt = select(Contact.id, *(_unless_empty(Contact.fit_signals) if c == "fit_signals" else getattr(Contact, c)
+                                for c in COLUMNS))  # fmt: skip
     out: dict[uuid.UUID, dict[str, Any]] = {}
     chunks = [None] if ids is None else [list(ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
     for chunk in chunks:
