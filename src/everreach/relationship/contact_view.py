@@ -7,7 +7,7 @@ is shown here is what recompute stores, plus what a person reads on the contact 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, true
@@ -47,13 +47,17 @@ def templates(session: Session) -> list[Template]:
 
 
 def assess_contact(
-    session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None
-) -> ContactAssessment:
-    """Every rule over one contact at `now` (`contact`: the row already loaded by the caller)."""
+    session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None,
+    even_if_waiting: bool = False,
+) -> ContactAssessment:  # fmt: skip
+    """Every rule over one contact at `now` (`contact`: the row already loaded by the caller; `even_if_waiting`:
+    as if no message to them were waiting, for a second message the user forces)."""
     now = now or clock.utcnow()
     if contact is None or contact.instagram_username != username:
         contact = get_contact(session, username=username)
     records = load_records(session, [contact.id])[contact.id]
+    if even_if_waiting:
+        records = replace(records, open_message=False)
     messages = facts_for_contacts(session, [contact.id])[contact.id]
     return ContactAssessment(
         contact, messages, records, assess(messages, records, now=now, templates=templates(session))
@@ -94,10 +98,13 @@ def health(session: Session, *, username: str, now: datetime | None = None, cont
     )
 
 
-def next_best_actions(session: Session, *, username: str, now: datetime | None = None) -> NextActions:
+def next_best_actions(
+    session: Session, *, username: str, now: datetime | None = None, even_if_waiting: bool = False
+) -> NextActions:
     """Open loops first (an unanswered question, a promise not kept), then up to three lane templates, with
-    reasons; nothing while a message to them is pending, scheduled or being sent."""
-    found = assess_contact(session, username=username, now=now)
+    reasons; nothing while a message to them is pending, scheduled or being sent (unless `even_if_waiting`: the
+    user forces a second one)."""
+    found = assess_contact(session, username=username, now=now, even_if_waiting=even_if_waiting)
     a = found.result
     return NextActions(
         username=found.contact.instagram_username,
