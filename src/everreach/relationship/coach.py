@@ -6,8 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from everreach.relationship.contact_view import assess_contact
-from everreach.relationship.rules.coach import RULES
+from everreach.relationship import clock
+from everreach.relationship.contact_view import load_contact
+from everreach.relationship.rules.assess import standing
+from everreach.relationship.rules.coach import RULES, coach
 from everreach.relationship.schemas import CoachNoteRead, CoachReport, MessageRef
 
 #: Each rule as a person reads its name.
@@ -24,10 +26,12 @@ assert set(TITLES) == {rule.__name__ for rule in RULES}
 
 def coach_notes(session: Session, *, username: str, now: datetime | None = None) -> CoachReport:
     """Every coach note of the thread with this contact, in rule order, each with the messages it points at."""
-    found = assess_contact(session, username=username, now=now)
-    by_id = {m.id: m for m in found.messages}
+    now = now or clock.utcnow()
+    contact, messages, records = load_contact(session, username=username)
+    s = standing(messages, records, now=now)
+    by_id = {m.id: m for m in messages}
     notes = []
-    for note in found.result.coach:
+    for note in coach(messages, records, s.evidence, s.outcomes, now=now):
         shown = [by_id[i] for i in note.message_ids if i in by_id]
         notes.append(
             CoachNoteRead(
@@ -37,10 +41,10 @@ def coach_notes(session: Session, *, username: str, now: datetime | None = None)
                 messages=[MessageRef(sent_at=m.sent_at, outbound=m.is_outbound, excerpt=m.excerpt) for m in shown],
             )
         )
-    mine = sum(1 for m in found.messages if m.owner_written and m.touch)
+    mine = sum(1 for m in messages if m.owner_written and m.touch)
     return CoachReport(
-        username=found.contact.instagram_username,
-        display_name=found.contact.display_name,
+        username=contact.instagram_username,
+        display_name=contact.display_name,
         your_messages=mine,
         notes=notes,
     )

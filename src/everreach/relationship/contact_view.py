@@ -18,7 +18,7 @@ from everreach.db.models import Contact, NextBestAction
 from everreach.messages.featurestore import facts_for_contacts
 from everreach.relationship import clock
 from everreach.relationship.records import load_records
-from everreach.relationship.rules.assess import Assessment, assess
+from everreach.relationship.rules.assess import Assessment, Standing, assess, standing
 from everreach.relationship.rules.inputs import MessageFacts, Template, UserRecords
 from everreach.relationship.schemas import (
     Action,
@@ -46,25 +46,30 @@ def templates(session: Session) -> list[Template]:
     return [Template(t.lane, t.stage, t.action_key, t.action_text, t.metadata_ or {}) for t in rows]
 
 
-def assess_contact(
-    session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None,
-    even_if_waiting: bool = False,
-) -> ContactAssessment:  # fmt: skip
-    """Every rule over one contact at `now` (`contact`: the row already loaded by the caller; `even_if_waiting`:
-    as if no message to them were waiting, for a second message the user forces)."""
-    now = now or clock.utcnow()
+def load_contact(
+    session: Session, *, username: str, contact: Contact | None = None, even_if_waiting: bool = False
+) -> tuple[Contact, list[MessageFacts], UserRecords]:
+    """One contact's row, stored message features and records (`contact`: the row already loaded by the caller;
+    `even_if_waiting`: as if no message to them were waiting, for a second message the user forces)."""
     if contact is None or contact.instagram_username != username:
         contact = get_contact(session, username=username)
     records = load_records(session, [contact.id])[contact.id]
     if even_if_waiting:
         records = replace(records, open_message=False)
-    messages = facts_for_contacts(session, [contact.id])[contact.id]
-    return ContactAssessment(
-        contact, messages, records, assess(messages, records, now=now, templates=templates(session))
-    )
+    return contact, facts_for_contacts(session, [contact.id])[contact.id], records
 
 
-def cadence_read(a: Assessment) -> CadenceRead:
+def assess_contact(
+    session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None,
+    even_if_waiting: bool = False,
+) -> ContactAssessment:  # fmt: skip
+    """Every rule over one contact at `now`, next best actions and coach included."""
+    now = now or clock.utcnow()
+    row, messages, records = load_contact(session, username=username, contact=contact, even_if_waiting=even_if_waiting)
+    return ContactAssessment(row, messages, records, assess(messages, records, now=now, templates=templates(session)))
+
+
+def cadence_read(a: Standing) -> CadenceRead:
     """The contact's rhythm as the read models show it."""
     c = a.cadence
     return CadenceRead(
@@ -80,12 +85,12 @@ def cadence_read(a: Assessment) -> CadenceRead:
 def health(session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None) -> Health:
     """Score, stage, lane, the six components with reasons, the last touch and the cadence, at `now`."""
     now = now or clock.utcnow()
-    found = assess_contact(session, username=username, now=now, contact=contact)
-    a = found.result
+    row, messages, records = load_contact(session, username=username, contact=contact)
+    a = standing(messages, records, now=now)
     last = a.cadence.last_touch
     return Health(
-        username=found.contact.instagram_username,
-        display_name=found.contact.display_name,
+        username=row.instagram_username,
+        display_name=row.display_name,
         score=a.score,
         stage=a.stage,
         lane=a.lane.lane,

@@ -8,18 +8,22 @@ the same unit of work, so a dismissed item stops counting at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from everreach.db.models import Contact
 from everreach.db.models_v2 import VERDICTS, EvidenceReview
 from everreach.errors import NotFoundError, ValidationError
 from everreach.relationship import clock
-from everreach.relationship.contact_view import ContactAssessment, assess_contact
+from everreach.relationship.contact_view import load_contact
 from everreach.relationship.recompute import recompute
+from everreach.relationship.rules.assess import standing
+from everreach.relationship.rules.components import context_suggestions
 from everreach.relationship.rules.evidence import Evidence
-from everreach.relationship.rules.inputs import MessageFacts
+from everreach.relationship.rules.inputs import MessageFacts, UserRecords
 from everreach.relationship.rules.numbers import short_date
 from everreach.relationship.schemas import CardSuggestion, EvidenceItem, EvidenceReport, MessageRef
 
@@ -47,10 +51,25 @@ def _ref(m: MessageFacts | None) -> MessageRef | None:
     return None if m is None else MessageRef(sent_at=m.sent_at, outbound=m.is_outbound, excerpt=m.excerpt)
 
 
-def _items(found: ContactAssessment) -> list[EvidenceItem]:
+@dataclass(frozen=True)
+class _Read:
+    """One contact's messages and records, and the evidence the rules read from them."""
+
+    contact: Contact
+    messages: list[MessageFacts]
+    records: UserRecords
+    evidence: tuple[Evidence, ...]
+
+
+def _read(session: Session, username: str, now: datetime) -> _Read:
+    contact, messages, records = load_contact(session, username=username)
+    return _Read(contact, messages, records, standing(messages, records, now=now).evidence)
+
+
+def _items(found: _Read) -> list[EvidenceItem]:
     by_id = {m.id: m for m in found.messages}
     out = []
-    for number, e in enumerate(found.result.evidence, start=1):
+    for number, e in enumerate(found.evidence, start=1):
         related = by_id.get(e.related_message_id) if e.related_message_id else None
         out.append(
             EvidenceItem(
@@ -74,11 +93,11 @@ def _items(found: ContactAssessment) -> list[EvidenceItem]:
 def evidence_report(session: Session, *, username: str, now: datetime | None = None) -> EvidenceReport:
     """Every evidence item of the contact (dismissed ones too, so a verdict can be changed), and the context
     card suggestions read from their messages."""
-    return _report(assess_contact(session, username=username, now=now))
+    return _report(_read(session, username, now or clock.utcnow()))
 
 
-def _report(found: ContactAssessment) -> EvidenceReport:
-    by_id = {e.id: e for e in found.result.evidence}
+def _report(found: _Read) -> EvidenceReport:
+    by_id = {e.id: e for e in found.evidence}
     suggestions = [
         CardSuggestion(
             field=s.field,
@@ -87,7 +106,7 @@ def _report(found: ContactAssessment) -> EvidenceReport:
             evidence=short_id(by_id[s.evidence_id]),
             at=by_id[s.evidence_id].at,
         )
-        for s in found.result.suggestions
+        for s in context_suggestions(found.records, found.evidence)
     ]
     return EvidenceReport(
         username=found.contact.instagram_username,
@@ -124,7 +143,7 @@ def review(session: Session, *, username: str, ref: str, verdict: str, now: date
     if verdict not in VERDICTS:
         raise ValidationError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     now = now or clock.utcnow()
-    found = assess_contact(session, username=username, now=now)
+    found = _read(session, username, now)
     item = find_item(_items(found), ref, username=found.contact.instagram_username)
     contact_id = found.contact.id
     stored = session.scalar(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, null, or_, select, type_coerce
+from sqlalchemy import Text, and_, bindparam, case, cast, func, null, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from everreach.db.models import STAGES, Contact, OutreachItem, RelationshipEvent, StageChange
@@ -70,57 +70,68 @@ def _chunks(ids: Sequence[uuid.UUID] | None) -> Iterator[list[uuid.UUID] | None]
         yield list(ids[start : start + CHUNK])
 
 
-def _where(column: Any, chunk: list[uuid.UUID] | None) -> list[Any]:
-    return [] if chunk is None else [column.in_(chunk)]
+def _only(column: Any, some: bool) -> list[Any]:
+    """No filter for every contact; else the contacts in the expanding parameter `ids`."""
+    return [column.in_(bindparam("ids", expanding=True))] if some else []
 
 
-def _events(session: Session, chunk: list[uuid.UUID] | None) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
+# Each statement is built once per shape (every contact, or some by id) and run on the connection: a read of
+# one contact's records (health, the contact page) pays for a handful of small queries, nothing more.
+@lru_cache
+def _events_stmt(some: bool) -> Any:
     e = RelationshipEvent
-    stmt = (
+    return (
         select(e.contact_id, e.kind, e.detail, e.occurred_at, e.metadata_)
-        .where(e.kind.in_((*EVENT_KINDS, KEEP_IN_TOUCH)), *_where(e.contact_id, chunk))
+        .where(e.kind.in_((*EVENT_KINDS, KEEP_IN_TOUCH)), *_only(e.contact_id, some))
         .order_by(e.contact_id, e.occurred_at, e.created_at)
     )
-    out: dict[uuid.UUID, list[tuple[Any, ...]]] = {}
-    for cid, *rest in session.execute(stmt):
-        out.setdefault(cid, []).append(tuple(rest))
-    return out
 
 
-def _reviews(session: Session, chunk: list[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, set[str]]]:
+@lru_cache
+def _reviews_stmt(some: bool) -> Any:
     r = EvidenceReview
-    out: dict[uuid.UUID, dict[str, set[str]]] = {}
-    for cid, evidence_id, verdict in session.execute(
-        select(r.contact_id, r.evidence_id, r.verdict).where(*_where(r.contact_id, chunk))
-    ):
-        out.setdefault(cid, {}).setdefault(verdict, set()).add(evidence_id)
-    return out
+    return select(r.contact_id, r.evidence_id, r.verdict).where(*_only(r.contact_id, some))
 
 
-def _open_messages(session: Session, chunk: list[uuid.UUID] | None) -> set[uuid.UUID]:
+@lru_cache
+def _open_stmt(some: bool) -> Any:
     q = OutreachItem
     state = or_(q.status.in_(OPEN_QUEUE_STATES), q.status.is_(None))
-    stmt = select(q.contact_id).where(state, q.contact_id.is_not(None), *_where(q.contact_id, chunk)).distinct()
-    return set(session.scalars(stmt))
+    return select(q.contact_id).where(state, q.contact_id.is_not(None), *_only(q.contact_id, some)).distinct()
 
 
-def _pins(session: Session, chunk: list[uuid.UUID] | None) -> dict[uuid.UUID, datetime]:
-    """contact id -> when the user moved them back, for contacts whose latest stage change is such a move."""
+@lru_cache
+def _pins_stmt(some: bool) -> Any:
     s = StageChange
     latest = (
         select(s.contact_id, func.max(s.changed_at).label("at"))
-        .where(*_where(s.contact_id, chunk))
+        .where(*_only(s.contact_id, some))
         .group_by(s.contact_id)
         .subquery()
     )
-    stmt = select(s.contact_id, s.source, s.from_stage, s.to_stage, s.changed_at).join(
+    return select(s.contact_id, s.source, s.from_stage, s.to_stage, s.changed_at).join(
         latest, and_(latest.c.contact_id == s.contact_id, latest.c.at == s.changed_at)
     )
-    rank = {stage: i for i, stage in enumerate(STAGES)}
+
+
+@lru_cache
+def _contacts_stmt(some: bool) -> Any:
+    c = Contact
+    return select(
+        c.id, c.relationship_stage, *(getattr(c, f) for f in CONTEXT_FIELDS),
+        unless_empty(c.value_delivered_log), unless_empty(c.trust_signals),
+    ).where(*_only(c.id, some))  # fmt: skip
+
+
+_RANK = {stage: i for i, stage in enumerate(STAGES)}
+
+
+def _pins(rows: Iterable[Any]) -> dict[uuid.UUID, datetime]:
+    """contact id -> when the user moved them back, for contacts whose latest stage change is such a move."""
     pinned: dict[uuid.UUID, datetime] = {}
-    for cid, source, old, new, at in session.execute(stmt):
+    for cid, source, old, new, at in rows:
         # Several rows at one instant: the engine never advances after a user's move back in the same instant.
-        if source == "user" and rank.get(new, 0) < rank.get(old or "first_touch", 0):
+        if source == "user" and _RANK.get(new, 0) < _RANK.get(old or "first_touch", 0):
             pinned[cid] = at
     return pinned
 
@@ -156,25 +167,22 @@ def _records(row: Any, events: list[tuple[Any, ...]], reviews: dict[str, set[str
 def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, UserRecords]:
     """contact id -> its UserRecords, for the contacts in `ids` (every contact when None)."""
     session.flush()
-    c = Contact
+    conn = session.connection()
     out: dict[uuid.UUID, UserRecords] = {}
     for chunk in _chunks(ids):
-        events = _events(session, chunk)
-        reviews = _reviews(session, chunk)
-        waiting = _open_messages(session, chunk)
-        pins = _pins(session, chunk)
-        stmt = select(
-            c.id, c.relationship_stage, *(getattr(c, f) for f in CONTEXT_FIELDS),
-            unless_empty(c.value_delivered_log), unless_empty(c.trust_signals),
-        ).where(*_where(c.id, chunk))  # fmt: skip
-        for row in session.execute(stmt):
+        some = chunk is not None
+        params = {"ids": chunk} if some else {}
+        events: dict[uuid.UUID, list[tuple[Any, ...]]] = {}
+        for cid, *rest in conn.execute(_events_stmt(some), params):
+            events.setdefault(cid, []).append(tuple(rest))
+        reviews: dict[uuid.UUID, dict[str, set[str]]] = {}
+        for cid, evidence_id, verdict in conn.execute(_reviews_stmt(some), params):
+            reviews.setdefault(cid, {}).setdefault(verdict, set()).add(evidence_id)
+        waiting = set(conn.execute(_open_stmt(some), params).scalars())
+        pins = _pins(conn.execute(_pins_stmt(some), params))
+        for row in conn.execute(_contacts_stmt(some), params):
             cid = row[0]
             out[cid] = _records(
                 row, events.get(cid, []), reviews.get(cid, {}), open_message=cid in waiting, pinned_at=pins.get(cid)
             )
     return out
-
-
-def with_stage(records: UserRecords, stage: str) -> UserRecords:
-    """The same records with another stored stage (after recompute moved the contact)."""
-    return replace(records, stage=stage)
