@@ -23,7 +23,10 @@ COMMANDS: dict[str, Entry] = {
     "import": Entry(
         "ingest", "Import Instagram DM history from a data export; safe to re-run (only new messages are added)."
     ),
-    "score": Entry("relationship", "Recompute every contact's components, score, stage and fit signals."),
+    "score": Entry(
+        "relationship",
+        "Recompute every contact's score, components, stage, lane and next planned touch from messages and records.",
+    ),
     "tasks": Entry("relationship", "This week's outreach buckets: micro-wins, curiosity, rewarm, offers."),
     "attention": Entry(
         "relationship",

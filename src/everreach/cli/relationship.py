@@ -67,10 +67,12 @@ def show_health(h: Health, as_json: bool) -> None:
 
 @app.command("score")
 def score(
-    rescan: Annotated[bool, typer.Option("--rescan", help="Re-read every message (fit signals, scores).")] = False,
+    rescan: Annotated[
+        bool, typer.Option("--rescan", help="Match every inbound message against the fit signals again.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Recompute every contact's components, score, stage and fit signals."""
+    """Recompute every contact's score, components, stage, lane and next planned touch from messages and records."""
     from everreach.relationship import service
 
     with unit_of_work() as session:
