@@ -23,6 +23,7 @@ BENCHMARKS = (
     "bench.ingest",
     "bench.import_features",
     "bench.relationship",
+    "bench.model",
     "bench.outreach",
     "bench.api_load",
     "bench.understanding",

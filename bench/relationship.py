@@ -1,4 +1,4 @@
-"""Relationship engine benchmark: recompute vs one aggregate pass, search vs a plain scan, read-query medians.
+"""Message search benchmark: search vs a plain scan (the model's recompute and reads: bench/model.py).
 
 Data (full: 100,000 contacts / 1,000,000 messages; quick: 10,000 / 100,000; each message created when it was
 sent, as an import or the webhook stores them) is written straight into the
@@ -6,17 +6,9 @@ tables with bulk inserts (sqlite3 executemany; PostgreSQL COPY), on SQLite (a fi
 PostgreSQL (a scratch database, dropped afterwards). Each message carries a word from a 5,000-word synthetic
 vocabulary, so a search for one word is selective (~0.02% of messages), like searching for a name or topic.
 
-Figures, each with its baseline from the same run:
-- recompute (every contact, a day later than the first recompute, as a daily `everreach score` runs: scores
-  really change and are written, and messages are read again only for the contacts incremental.py picks: new
-  or changed ones and those at the 90-day window's edges) vs the floor
-  `SELECT contact_id, count(*), max(sent_at) FROM instagram_messages GROUP BY contact_id`; target <= 3x. The
-  notes give the same recompute reading every message (`--rescan`), and the first recompute after the load,
-  which also scans every inbound message for fit signals once.
-- search median (over several words) vs the seed's plain `ILIKE '%q%'` scan without the trigram index
-  (PostgreSQL: the index dropped inside a rolled-back transaction; SQLite: LIKE without FTS5); target >= 50x
-  faster and < 20 ms.
-- tasks, attention, health medians; target < 10 ms (baseline: the seed's own SQL for the same question).
+Figure, with its baseline from the same run: search median (over several words) vs the seed's plain
+`ILIKE '%q%'` scan without the trigram index (PostgreSQL: the index dropped inside a rolled-back transaction;
+SQLite: LIKE without FTS5); target >= 50x faster and < 20 ms.
 """
 
 from __future__ import annotations
@@ -26,7 +18,7 @@ import random
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,12 +26,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from bench.common import Figure, median_ms, timed
+from bench.common import Figure, median_ms
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
 from everreach.messages.search import search_messages
-from everreach.relationship import queries, service
-from everreach.relationship.recompute import recompute
 from everreach.seed.defaults import seed_defaults
 
 AREA = "relationship"
@@ -174,73 +164,19 @@ def pg_database(contacts: int, messages: int) -> Iterator[str]:
 
 def _figures(engine_name: str, url: str, *, quick: bool) -> list[Figure]:
     eng: Engine = make_engine(url)
-    figs: list[Figure] = []
     try:
-        floor_sql = "SELECT contact_id, count(*), max(sent_at) FROM instagram_messages GROUP BY contact_id"
-        with eng.connect() as conn:
-            conn.execute(text(floor_sql)).all()  # warm the cache like the measured runs
-            floor = min(timed(lambda: conn.execute(text(floor_sql)).all()) for _ in range(2))
-        with Session(eng) as s:
-            first = timed(lambda: service.recompute_all(s, now=NOW))
-            s.commit()
-        with Session(eng) as s:
-            report = None
-
-            def again() -> None:
-                nonlocal report
-                report = service.recompute_all(s, now=NOW + timedelta(days=1))
-
-            took = timed(again)
-            s.commit()
-        with Session(eng) as s:  # the same, reading every message (what `everreach score --rescan` does)
-            every = timed(lambda: recompute(s, now=NOW + timedelta(days=2), full=True))
-            s.rollback()
-        reread = report.reread_contacts if report else None
-        figs.append(
-            Figure(AREA, "recompute all contacts", engine_name, took, "s", "one aggregate pass", floor,
-                   "<= 3x", took <= 3 * floor, took / floor,
-                   f"{report.updated if report else 0} rows written, messages read again for {reread} contacts; "
-                   f"reading every message {every:.2f} s ({every / floor:.1f}x); first recompute after the load, "
-                   f"incl. the fit scan, {first:.2f} s")
-        )  # fmt: skip
         words = _vocab()[:5]
         with Session(eng) as s:
             ms = sorted(median_ms(lambda w=w: search_messages(s, query=w), runs=9) for w in words)  # type: ignore[misc]
             search_ms = ms[len(ms) // 2]
             base_ms = _plain_scan_ms(s, engine_name, words[:3])
             ok = search_ms < 20 and base_ms / search_ms >= 50
-            figs.append(
+            return [
                 Figure(AREA, "search median", engine_name, search_ms, "ms", "plain ILIKE scan", base_ms,
                        ">= 50x faster, < 20 ms", ok, base_ms / search_ms)
-            )  # fmt: skip
-            reads: dict[str, tuple[Callable[[], object], str]] = {
-                "tasks": (lambda: queries.weekly_tasks(s, now=NOW), _SEED_TASKS),
-                "attention": (lambda: queries.attention(s, now=NOW), _SEED_ATTENTION),
-                "health": (lambda: queries.health(s, username="user000123", now=NOW), _SEED_HEALTH),
-            }
-            for name, (fn, seed_sql) in reads.items():
-                value = median_ms(fn, runs=15)
-                seed_ms = median_ms(lambda q=seed_sql: s.execute(text(q)).all(), runs=15)  # type: ignore[misc]
-                figs.append(
-                    Figure(AREA, f"{name} median", engine_name, value, "ms", "seed SQL", seed_ms, "< 10 ms",
-                           value < 10, value / seed_ms if seed_ms else 0.0)
-                )  # fmt: skip
+            ]  # fmt: skip
     finally:
         eng.dispose()
-    return figs
-
-
-_SEED_TASKS = "SELECT instagram_username FROM instagram_contacts WHERE relationship_score >= 60 ORDER BY relationship_score DESC LIMIT 10"  # noqa: E501
-_SEED_ATTENTION = (
-    "SELECT instagram_username, display_name, relationship_score, last_meaningful_touch FROM instagram_contacts "
-    "WHERE last_meaningful_touch < '2025-05-02' OR last_meaningful_touch IS NULL "
-    "ORDER BY relationship_score DESC LIMIT 10"
-)
-_SEED_HEALTH = (
-    "SELECT instagram_username, display_name, relationship_score, relationship_stage, resonance_score, "
-    "need_clarity_score, value_delivered_score, reliability_score, consent_level, last_meaningful_touch "
-    "FROM instagram_contacts WHERE instagram_username = 'user000123'"
-)
 
 
 def _plain_scan_ms(s: Session, engine_name: str, words: list[str]) -> float:

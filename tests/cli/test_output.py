@@ -23,7 +23,11 @@ LONG_NAME = "Jane Okafor-Westbrook of the Riverside Pottery and Ceramics Collect
 
 def contact(session: Session, *, username: str, display_name: str | None, days_ago: int | None = None) -> Contact:
     touched = datetime.now(UTC) - timedelta(days=days_ago) if days_ago is not None else None
-    row = Contact(instagram_username=username, display_name=display_name, last_meaningful_touch=touched)
+    planned = touched + timedelta(days=30) if touched is not None else None  # overdue: listed by `attention`
+    row = Contact(
+        instagram_username=username, display_name=display_name, last_meaningful_touch=touched,
+        next_planned_touch=planned,
+    )  # fmt: skip
     session.add(row)
     session.flush()
     return row

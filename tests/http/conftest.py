@@ -77,19 +77,23 @@ def add_contact(session: Session, username: str, **fields: Any) -> Contact:
 def add_messages(
     session: Session, contact: Contact, texts: list[tuple[str, bool]], *, start: datetime | None = None
 ) -> None:
-    """Insert a conversation of (text, is_outbound) messages an hour apart."""
+    """Insert a conversation of (text, is_outbound) messages an hour apart, with their stored features."""
+    from everreach.messages.featurestore import messages_by_id, store_features
+
     start = start or datetime.now(UTC) - timedelta(days=2)
     conv = Conversation(contact_id=contact.id, thread_id=contact.instagram_username)
     session.add(conv)
     session.flush()
-    for i, (text, outbound) in enumerate(texts):
-        session.add(
-            Message(
-                conversation_id=conv.id,
-                contact_id=contact.id,
-                message_text=text,
-                is_outbound=outbound,
-                sent_at=start + timedelta(hours=i),
-            )
+    rows = [
+        Message(
+            conversation_id=conv.id,
+            contact_id=contact.id,
+            message_text=text,
+            is_outbound=outbound,
+            sent_at=start + timedelta(hours=i),
         )
+        for i, (text, outbound) in enumerate(texts)
+    ]
+    session.add_all(rows)
     session.flush()
+    store_features(session, messages_by_id(session, [m.id for m in rows]))

@@ -23,11 +23,20 @@ COMMANDS: dict[str, Entry] = {
     "import": Entry(
         "ingest", "Import Instagram DM history from a data export; safe to re-run (only new messages are added)."
     ),
-    "score": Entry("relationship", "Recompute every contact's components, score, stage and fit signals."),
+    "score": Entry(
+        "relationship",
+        "Recompute every contact's score, components, stage, lane and next planned touch from messages and records.",
+    ),
     "tasks": Entry("relationship", "This week's outreach buckets: micro-wins, curiosity, rewarm, offers."),
-    "attention": Entry("relationship", "Contacts with no meaningful touch in 30 days (or never), highest score first."),
+    "attention": Entry(
+        "relationship",
+        "Who to get back to: the overdue first (most days overdue first), then the next planned touches, with why.",
+    ),
     "health": Entry("relationship", "Show a contact's score, stage, lane and components with reasons."),
-    "next": Entry("relationship", "Suggest up to three next messages for a contact, from the templates of their lane."),
+    "next": Entry(
+        "relationship",
+        "Suggest up to three next messages for a contact: open loops first, then templates of their lane.",
+    ),
     "contacts": Entry("relationship", "List contacts, filtered by stage, lane, score range or tag."),
     "search": Entry("relationship", "Find messages containing the text, newest first."),
     "history": Entry("relationship", "A contact's stage changes with reasons, oldest first."),
@@ -38,6 +47,12 @@ COMMANDS: dict[str, Entry] = {
     ),
     "detect": Entry("understanding", "The intents and fit signals a message would trigger, with how likely each is."),
     "fit-matches": Entry("relationship", "A contact's fit-signal matches, each with its message."),
+    "evidence": Entry(
+        "evidence",
+        "What the model read from a contact's messages (promises, value, consent, trust, needs); dismiss or "
+        "confirm an item.",
+    ),
+    "coach": Entry("coach", "Feedback on your own messages in a thread, each point with the messages it is about."),
     "context": Entry("records", "Fill the context card (an empty value clears a field)."),
     "value": Entry("records", "Log value you delivered."),
     "promise": Entry("records", "Log a promise you made."),

@@ -58,14 +58,21 @@ def show_health(h: Health, as_json: bool) -> None:
             why = _DAYS_AGO.sub(hu.days_ago(h.days_since_touch), why)
         rows.append((hu.words(key), value, why))
     table("Score components", ("component", "value", "why"), rows, right=("value",))
+    rhythm = h.cadence
+    console.line(
+        f"cadence: {hu.tidy_sentence(rhythm.reason)}"
+        + ("; going cold" if rhythm.going_cold and "going cold" not in rhythm.reason else "")
+    )
 
 
 @app.command("score")
 def score(
-    rescan: Annotated[bool, typer.Option("--rescan", help="Re-read every message (fit signals, scores).")] = False,
+    rescan: Annotated[
+        bool, typer.Option("--rescan", help="Match every inbound message against the fit signals again.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Recompute every contact's components, score, stage and fit signals."""
+    """Recompute every contact's score, components, stage, lane and next planned touch from messages and records."""
     from everreach.relationship import service
 
     with unit_of_work() as session:
@@ -73,13 +80,9 @@ def score(
     if as_json:
         print_json(dump(report))
         return
-    read = (
-        "every message read"
-        if report.reread_contacts is None
-        else f"messages read again for {hu.plural(report.reread_contacts, 'new or changed contact')}"
-    )
     console.line(
-        f"recomputed {hu.plural(report.contacts, 'contact')} ({read}): {report.updated:,} changed, "
+        f"recomputed {hu.plural(report.contacts, 'contact')} "
+        f"({hu.plural(report.assessed, 'contact')} read from their messages and records): {report.updated:,} changed, "
         f"{hu.plural(report.stage_changes, 'stage change')}, "
         f"{hu.plural(report.new_fit_matches, 'new fit-signal match')}"
     )
@@ -97,7 +100,7 @@ def health(username: User, as_json: JsonOption = False) -> None:
 
 @app.command("next")
 def next_(username: User, as_json: JsonOption = False) -> None:
-    """Suggest up to three next messages for a contact, from the templates of their lane."""
+    """Suggest up to three next messages for a contact: open loops first, then templates of their lane."""
     from everreach.cli.people import labels
     from everreach.relationship import queries
 
@@ -110,7 +113,9 @@ def next_(username: User, as_json: JsonOption = False) -> None:
     console.line(
         f"{who}: lane {hu.words(result.lane)} ({hu.tidy_sentence(result.lane_reason)}), stage {hu.words(result.stage)}"
     )
-    if not result.actions:
+    if result.waiting:
+        console.line("a message to them is already waiting to be sent: nothing else until it goes")
+    elif not result.actions:
         console.line("no template fits right now (used recently, or the context card cannot fill the blank)")
     for i, a in enumerate(result.actions, 1):
         console.line(f"{i}. {a.text}")
@@ -121,7 +126,7 @@ def next_(username: User, as_json: JsonOption = False) -> None:
 def attention(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10, as_json: JsonOption = False
 ) -> None:
-    """Contacts with no meaningful touch in 30 days (or never), highest score first."""
+    """Who to get back to: the overdue first (most days overdue first), then the next planned touches, with why."""
     from everreach.relationship import queries
 
     with unit_of_work() as session:
@@ -130,12 +135,15 @@ def attention(
         print_json(dump(rows))
         return
     tz = local_zone()
+    overdue = sum(1 for r in rows if r.overdue_days > 0)
     table(
-        f"Needs attention: {hu.plural(len(rows), 'contact')} with no meaningful touch in 30 days",
-        ("contact", "score", "last touch"),
-        [(hu.person(r.username, r.display_name), r.score, hu.since(r.last_meaningful_touch, tz=tz)) for r in rows],
+        f"Needs attention: {hu.plural(overdue, 'contact')} overdue" + (f", {len(rows) - overdue} coming up" if
+                                                                      len(rows) > overdue else ""),
+        ("contact", "score", "next touch", "why"),
+        [(hu.person(r.username, r.display_name), r.score, hu.calendar_date(r.next_planned_touch, tz=tz),
+          hu.tidy_sentence(r.reason)) for r in rows],
         right=("score",),
-    )
+    )  # fmt: skip
 
 
 @app.command("tasks")

@@ -163,7 +163,7 @@ def add_next_best_action(
     if is_spam(contact):
         raise ValidationError(f"@{contact.instagram_username} is flagged as spam: not queued")
     _refuse_second(session, contact, force=force)
-    suggestions = next_best_actions(session, username=contact.instagram_username, now=now)
+    suggestions = next_best_actions(session, username=contact.instagram_username, now=now, even_if_waiting=force)
     if not suggestions.actions:
         raise NotFoundError(
             f"no next best action for @{contact.instagram_username}: every {suggestions.lane} template "

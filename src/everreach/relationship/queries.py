@@ -1,38 +1,26 @@
-"""Read-side queries of the relationship engine: health, next best actions, listings, tasks.
+"""Read-side queries of the relationship engine: listings, attention, the weekly tasks, history, fit signals.
 
-Health and next best action compute a contact's components fresh at `now` (a few indexed queries for one
-contact); listings read the stored score and stage that recompute keeps, with the lane derived in SQL (offer
-readiness, which needs the 3:1 rule, is kept by recompute in offer_ready_contacts). Attention and the weekly
-tasks walk contact_ranks, the score-ordered copy of the contacts that triggers keep (see ranks.py).
+Listings read the stored score, stage and lane that recompute keeps (the offer lane from offer_ready_contacts,
+every other lane from the stored score and stage with the lane thresholds of `rules.lanes`). Attention reads
+the stored next_planned_touch; the weekly tasks read candidates in each bucket's order and keep those the
+bucket rule (`rules.buckets.task_bucket`) puts there. One contact's health and next best actions are in
+contact_view.py (the rules run fresh for them).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime, timedelta
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    bindparam,
-    case,
-    distinct,
-    false,
-    func,
-    literal,
-    not_,
-    or_,
-    select,
-    text,
-    true,
-    union_all,
-)
+from sqlalchemy import ColumnElement, case, distinct, exists, false, func, or_, select, text, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import GenericFunction
 
 from everreach.contacts.lookup import get_contact
-from everreach.contacts.spam import spam_sql
+from everreach.contacts.spam import is_spam, spam_sql
 from everreach.db.models import (
     STAGES,
     Contact,
@@ -40,125 +28,51 @@ from everreach.db.models import (
     FitSignal,
     FitSignalMatch,
     Message,
-    NextBestAction,
-    OfferReadyContact,
-    RelationshipEvent,
+    OutreachItem,
     StageChange,
 )
+from everreach.db.sqlfunctions import compiled_as
 from everreach.errors import ValidationError
-from everreach.relationship import actions, scoring, stages
-from everreach.relationship.facts import TEMPLATE_USED, gather
-from everreach.relationship.recompute import utcnow
+from everreach.messages.featurestore import facts_for_contacts
+from everreach.relationship import clock, offer_ready
+from everreach.relationship.contact_view import health, next_best_actions
+from everreach.relationship.records import OPEN_QUEUE_STATES, load_records
+from everreach.relationship.rules.buckets import (
+    BUCKET_SIZES,
+    CURIOSITY_MIN,
+    MICRO_WINS_MIN,
+    RECENT_TOUCH,
+    bucket_sort_key,
+    task_bucket,
+)
+from everreach.relationship.rules.cadence import AttentionItem, attention_order, cadence
+from everreach.relationship.rules.lanes import FRIENDSHIP_MIN, SERVICE_MIN
 from everreach.relationship.schemas import (
-    Action,
     AttentionRow,
-    ComponentReasons,
-    ComponentValues,
     ContactRow,
     FitMatchRow,
     FitSignalCount,
-    Health,
-    NextActions,
     StageChangeRow,
     WeeklyTasks,
 )
 
+__all__ = ["attention", "health", "list_contacts", "next_best_actions", "weekly_tasks"]
 SORTS = ("score", "username", "recent", "stale")
-TEMPLATE_COOLDOWN = timedelta(days=30)
-
-
-def health(session: Session, *, username: str, now: datetime | None = None, contact: Contact | None = None) -> Health:
-    """Score, stage, lane, the six components with reasons and days since the last meaningful touch, at `now`.
-
-    `contact`: the contact already loaded by the caller (saves looking it up again).
-    """
-    now = now or utcnow()
-    if contact is None or contact.instagram_username != username:
-        contact = get_contact(session, username=username)
-    state = gather(session, now=now, ids=[contact.id])[0]
-    comps = scoring.components(state.facts, now=now)
-    # The stage the same facts earn, as recompute would store it (the stored one may predate new messages).
-    steps = [] if state.pinned else stages.advance(state.stage, state.facts, comps)
-    stage = steps[-1][0] if steps else state.stage or "first_touch"
-    decision = stages.lane_for(stage, state.facts, comps)
-    last = state.facts.messages.last_meaningful_touch
-    return Health(
-        username=state.username,
-        display_name=state.display_name,
-        score=comps.score,
-        stage=stage,
-        lane=decision.lane,
-        lane_reason=decision.reason,
-        components=ComponentValues(**comps.values()),
-        reasons=ComponentReasons(**comps.reasons()),
-        days_since_touch=int(max(0.0, (now - last) / timedelta(days=1))) if last else None,
-        last_meaningful_touch=last,
-    )
-
-
-def next_best_actions(session: Session, *, username: str, now: datetime | None = None) -> NextActions:
-    """The contact's lane and up to three templates of it, filled from the context card, with reasons."""
-    now = now or utcnow()
-    h = health(session, username=username, now=now)
-    contact = get_contact(session, username=username)
-    templates = [
-        actions.Template(t.lane, t.stage, t.action_key, t.action_text, t.metadata_ or {})
-        for t in session.scalars(
-            select(NextBestAction).where(NextBestAction.is_active == true(), NextBestAction.lane == h.lane)
-        )
-    ]
-    used = [
-        (str(meta.get("lane")), str(meta.get("action_key")))
-        for meta in session.scalars(
-            select(RelationshipEvent.metadata_).where(
-                RelationshipEvent.contact_id == contact.id,
-                RelationshipEvent.kind == TEMPLATE_USED,
-                RelationshipEvent.occurred_at >= now - TEMPLATE_COOLDOWN,
-            )
-        )
-        if meta
-    ]
-    context = {name: getattr(contact, name) for name in actions.CONTEXT_FIELDS}
-    picked = actions.pick(
-        templates, lane=h.lane, stage=h.stage, context=context, recently_used=used, lane_reason=h.lane_reason
-    )
-    return NextActions(
-        username=h.username,
-        lane=h.lane,
-        lane_reason=h.lane_reason,
-        stage=h.stage,
-        actions=[Action(**vars(s)) for s in picked],
-    )
 
 
 def offer_ready_ids(session: Session) -> list[uuid.UUID]:
-    """Contacts in the offer lane (offer stage, trust or consent, 3:1 met), as recompute last marked them.
-
-    The stored stage and consent are checked again here, so a contact moved by hand since is left out.
-    """
-    marked = list(session.scalars(select(OfferReadyContact.contact_id)))
-    if not marked:
-        return []
-    stmt = (
-        select(Contact.id)
-        .where(
-            Contact.id.in_(marked),
-            # `|| ''` keeps both planners off the stage index: the few marked ids drive the lookup.
-            (Contact.relationship_stage + "").in_(stages.OFFER_STAGES),
-            Contact.consent_level > 0,
-        )
-        .order_by(Contact.id)
-    )
-    return list(session.scalars(stmt))
+    """Contacts in the offer lane, as recompute last marked them."""
+    return offer_ready.marked(session)
 
 
 def lane_sql(offer_ids: Sequence[uuid.UUID]) -> ColumnElement[str]:
-    """The stored-score lane of a contact as a SQL expression (offer for `offer_ids`)."""
+    """The stored lane of a contact as a SQL expression: retention after a purchase, offer for `offer_ids`,
+    else by the stored score with the thresholds of `rules.lanes`."""
     score = Contact.relationship_score
     whens: list[tuple[Any, str]] = [(Contact.relationship_stage == "post_win", "retention")]
     if offer_ids:
         whens.append((Contact.id.in_(list(offer_ids)), "offer"))
-    whens += [(score >= 80, "friendship"), (score >= 40, "service")]
+    whens += [(score >= FRIENDSHIP_MIN, "friendship"), (score >= SERVICE_MIN, "service")]
     return case(*whens, else_="rewarm")
 
 
@@ -171,93 +85,146 @@ def has_tag_sql(session: Session, tag: str) -> ColumnElement[bool]:
     return clause.bindparams(tag_value=tag)  # type: ignore[return-value]
 
 
-def _ranked(*, low: int | None = None, high: int | None = None) -> Any:
-    """Contacts walked from contact_ranks, best score first (ties by id), with low <= score < high; spam left out.
-
-    The walk stays in contact_ranks' key order and reads its filter columns from the same tree, so it costs
-    the entries it passes, not a contact row each; only the rows it returns are looked up in instagram_contacts.
-    """
-    rank = ContactRank
-    bounds = [rank.minus_score <= -(low or 0)]  # minus_score 1 is a contact without a score: never listed
-    if high is not None:
-        bounds.append(rank.minus_score > -high)
-    return (
-        select(Contact.instagram_username)
-        .select_from(rank)
-        .join(Contact, Contact.id == rank.contact_id)
-        .where(*bounds, rank.is_spam == false())
-        .order_by(rank.minus_score, rank.contact_id)
-    )
+def _open_message_sql() -> ColumnElement[bool]:
+    q = OutreachItem
+    state = or_(q.status.in_(OPEN_QUEUE_STATES), q.status.is_(None))
+    return exists().where(q.contact_id == Contact.id, state)
 
 
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
-    """Contacts with no meaningful touch in 30 days (or never), highest score first; spam left out."""
-    now = now or utcnow()
-    touch = ContactRank.last_meaningful_touch
+    """Who to get back to: the overdue first (most days overdue first), then the next planned touches, each
+    with why; spam left out. The plan is the stored next_planned_touch (last touch + usual gap, or + the
+    keep-in-touch interval you set)."""
+    now = now or clock.utcnow()
+    planned = Contact.next_planned_touch
     stmt = (
-        _ranked()
-        .add_columns(Contact.display_name, Contact.relationship_score, Contact.last_meaningful_touch)
-        .where(or_(touch < now - timedelta(days=30), touch.is_(None)))
-        .limit(limit)
+        select(Contact.id, Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.tags)
+        .where(planned.is_not(None))
+        .order_by(planned, Contact.id)
     )
+    # Spam is left out in Python (the one spam rule, on the few rows read): the SQL form costs a JSON test on
+    # every planned contact before the sort.
+    found: list[Any] = []
+    page = 0
+    while len(found) < limit:
+        rows = session.execute(stmt.limit(2 * limit).offset(page * 2 * limit)).all()
+        found += [row for row in rows if not is_spam(row)][: limit - len(found)]
+        if len(rows) < 2 * limit:
+            break
+        page += 1
+    ids = [row[0] for row in found]
+    facts = facts_for_contacts(session, ids)
+    records = load_records(session, ids)
+    items = []
+    shown: dict[str, tuple[str | None, int | None]] = {}
+    for cid, username, display, score, _ in found:
+        rhythm = cadence(facts[cid], now=now, keep_in_touch_days=records[cid].keep_in_touch_days)
+        items.append(AttentionItem(username, rhythm))
+        shown[username] = (display, score)
     return [
-        AttentionRow(username=u, display_name=d, score=s, last_meaningful_touch=t)
-        for u, d, s, t in session.execute(stmt)
-    ]
+        AttentionRow(
+            username=item.key, display_name=shown[item.key][0], score=shown[item.key][1],
+            last_meaningful_touch=item.cadence.last_touch, next_planned_touch=item.cadence.next_planned_touch,
+            overdue_days=round(item.cadence.overdue_days, 1), reason=item.cadence.reason,
+        )
+        for item in attention_order(items)
+    ]  # fmt: skip
 
 
-TASK_BUCKETS = (("micro_wins", 10, 60, None), ("curiosity", 10, 40, 60), ("rewarm", 5, None, 40))
+#: Per bucket: the candidates' score range (low inclusive, high exclusive); rewarm is read by resonance.
+_SCORE_BUCKETS = (("micro_wins", MICRO_WINS_MIN, None), ("curiosity", CURIOSITY_MIN, MICRO_WINS_MIN))
+_PAGE = 50
+_TASK_COLUMNS = (
+    Contact.id, Contact.instagram_username, Contact.relationship_score, Contact.relationship_stage,
+    Contact.consent_level, Contact.resonance_score, Contact.last_meaningful_touch,
+)  # fmt: skip
+
+
+def _task_row(session: Session) -> Any:
+    return select(*_TASK_COLUMNS, _open_message_sql(), spam_sql(session.get_bind().dialect.name))
+
+
+def _by_score(session: Session, page: int, *, low: int, high: int | None, touched_before: datetime) -> Any:
+    """A page of a score bucket's candidates, walked down contact_ranks (score order, spam and the recently
+    touched skipped inside its own tree); only the rows returned are looked up in instagram_contacts."""
+    rank = ContactRank
+    bounds = [rank.minus_score <= -low, rank.is_spam == false()]
+    if high is not None:
+        bounds.append(rank.minus_score > -high)
+    touch = rank.last_meaningful_touch
+    return (
+        _task_row(session)
+        .select_from(rank)
+        .join(Contact, Contact.id == rank.contact_id)
+        .where(*bounds, or_(touch.is_(None), touch < touched_before))
+        .order_by(rank.minus_score, rank.contact_id)
+        .limit(_PAGE)
+        .offset(page * _PAGE)
+    )
+
+
+@compiled_as(sqlite="+{}", default="{}")
+class unindexed(GenericFunction[Any]):
+    """The column itself, kept away from SQLite's planner ('+col'): below 40 lie most contacts, and one scan and
+    sort beats walking the score index and fetching each row at random (3x on the benchmark)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+def _by_resonance(session: Session, page: int, *, high: int) -> Any:
+    """A page of the rewarm candidates, the most resonance first: the ids are sorted alone (no per-row
+    subquery for the contacts the page leaves out), then only the page's rows are read in full."""
+    score = unindexed(Contact.relationship_score)
+    ids = (
+        select(Contact.id)
+        .where(score.is_not(None), score < high)
+        .order_by(func.coalesce(Contact.resonance_score, 0).desc(), Contact.id)
+        .limit(_PAGE)
+        .offset(page * _PAGE)
+        .scalar_subquery()
+    )
+    return _task_row(session).where(Contact.id.in_(ids))
 
 
 def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTasks:
-    """This week's buckets: micro-wins (>= 60, 10), curiosity (40-59, 10), rewarm (< 40, 5), offers (5).
+    """This week's buckets (rules/buckets.py): offers (5), micro-wins (10), curiosity (10), rewarm (5).
 
-    Spam and contacts touched in the last 3 days are left out; a contact in offers is not repeated elsewhere.
-    After the offer-ready ids (a small table), every bucket comes from one statement built once per engine: a
-    UNION ALL of one walk down contact_ranks per bucket, the offer-ready contacts looked up by id.
+    Spam, contacts with a message waiting and contacts touched in the last 3 days are in none. Each bucket
+    reads its candidates in its own order (score, or resonance for rewarm) a page at a time and keeps the ones
+    the bucket rule puts there, until it is full; ties go by contact id.
     """
-    now = now or utcnow()
-    ready = offer_ready_ids(session)
-    stmt = _tasks_stmt(session.get_bind().dialect.name, bool(ready))
-    params: dict[str, Any] = {"touched_before": now - timedelta(days=3)}
+    now = now or clock.utcnow()
+    ready = set(offer_ready_ids(session))
+    out: dict[str, list[tuple[tuple[int, str], str]]] = {name: [] for name in BUCKET_SIZES}
+
+    def take(name: str, rows: Sequence[Any]) -> None:
+        for cid, username, score, stage, consent, resonance, last, waiting, spam in rows:
+            bucket = task_bucket(score=score or 0, stage=stage, consent_level=consent or 0, ratio_met=cid in ready,
+                                 spam=bool(spam), open_message=bool(waiting), last_touch=last, now=now)  # fmt: skip
+            if bucket == name and len(out[name]) < BUCKET_SIZES[name]:
+                out[name].append((bucket_sort_key(name, score=score or 0, resonance=resonance or 0, key=cid.hex),
+                                  username))  # fmt: skip
+
+    def fill(name: str, page_stmt: Callable[[int], Any]) -> None:
+        page = 0
+        while len(out[name]) < BUCKET_SIZES[name]:
+            rows = session.execute(page_stmt(page)).all()
+            take(name, rows)
+            if len(rows) < _PAGE:
+                return
+            page += 1
+
     if ready:
-        params["ready"] = ready
-    rows: dict[str, list[tuple[int, uuid.UUID, str]]] = {"offers": [], **{name: [] for name, *_ in TASK_BUCKETS}}
-    for name, username, score, cid in session.execute(stmt, params):
-        rows[name].append((-score, cid, username))
-    # SQL promises no row order out of a UNION ALL: each bucket is put in (score, id) order again here.
-    return WeeklyTasks(**{name: [u for *_, u in sorted(found)] for name, found in rows.items()})
-
-
-@lru_cache
-def _tasks_stmt(dialect: str, with_offers: bool) -> Any:
-    before = bindparam("touched_before", type_=Contact.last_meaningful_touch.type)
-    parts = []
-    excluded: list[ColumnElement[bool]] = []
-    if with_offers:  # the offer-ready ids, looked up by primary key
-        ready: Any = bindparam("ready", expanding=True)
-        offers = (
-            select(Contact.instagram_username)
-            .where(
-                Contact.id.in_(ready),
-                not_(spam_sql(dialect)),
-                or_(Contact.last_meaningful_touch.is_(None), Contact.last_meaningful_touch < before),
-            )
-            .order_by(Contact.relationship_score.desc(), Contact.id)
-            .limit(5)
-        )
-        parts.append(("offers", offers.add_columns(Contact.relationship_score, Contact.id)))
-        excluded.append(ContactRank.contact_id.not_in(ready))
-    touch = ContactRank.last_meaningful_touch
-    for name, n, low, high in TASK_BUCKETS:
-        walk = _ranked(low=low, high=high).where(or_(touch.is_(None), touch < before), *excluded).limit(n)
-        parts.append((name, walk.add_columns(-ContactRank.minus_score, ContactRank.contact_id)))
-    branches = []
-    for i, (name, stmt) in enumerate(parts):
-        sub = stmt.subquery(f"b{i}")
-        username, score, cid = sub.c
-        branches.append(select(literal(name).label("bucket"), username, score, cid))
-    return union_all(*branches)
+        take("offers", session.execute(_task_row(session).where(Contact.id.in_(sorted(ready)))).all())
+    before = now - RECENT_TOUCH
+    for name, low, high in _SCORE_BUCKETS:
+        fill(name, partial(_by_score, session, low=low, high=high, touched_before=before))
+    fill("rewarm", partial(_by_resonance, session, high=CURIOSITY_MIN))
+    return WeeklyTasks(**{name: [u for _, u in sorted(found)] for name, found in out.items()})
 
 
 def list_contacts(

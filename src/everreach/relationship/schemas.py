@@ -29,8 +29,19 @@ class ComponentReasons(BaseModel):
     consent_level: str
 
 
+class CadenceRead(BaseModel):
+    """A contact's rhythm: touches, the usual gap, going cold, the next planned touch, and why."""
+
+    touches: int
+    usual_gap_days: float | None
+    going_cold: bool
+    next_planned_touch: datetime | None
+    overdue_days: float
+    reason: str
+
+
 class Health(BaseModel):
-    """A contact's relationship health now: score, stage, lane, components with reasons."""
+    """A contact's relationship health now: score, stage, lane, components with reasons, cadence."""
 
     username: str
     display_name: str | None
@@ -42,6 +53,7 @@ class Health(BaseModel):
     reasons: ComponentReasons
     days_since_touch: int | None
     last_meaningful_touch: datetime | None
+    cadence: CadenceRead
 
 
 class Action(BaseModel):
@@ -55,12 +67,14 @@ class Action(BaseModel):
 
 
 class NextActions(BaseModel):
-    """The lane of a contact and the top suggested messages."""
+    """The lane of a contact and the top suggested messages (none while a message to them is waiting)."""
 
     username: str
     lane: str
     lane_reason: str
     stage: str
+    #: A message to them is pending, scheduled or being sent: nothing else is suggested until it goes.
+    waiting: bool = False
     actions: list[Action]
 
 
@@ -77,12 +91,15 @@ class ContactRow(BaseModel):
 
 
 class AttentionRow(BaseModel):
-    """A contact with no meaningful touch in 30 days (or never), by score."""
+    """A contact whose next planned touch is due or past (the overdue first), and why."""
 
     username: str
     display_name: str | None
     score: int | None
     last_meaningful_touch: datetime | None
+    next_planned_touch: datetime | None
+    overdue_days: float
+    reason: str
 
 
 class WeeklyTasks(BaseModel):
@@ -129,11 +146,12 @@ class RecomputeReport(BaseModel):
     """What a recompute did."""
 
     contacts: int
+    #: Contacts whose stored row changed.
     updated: int
     stage_changes: int
-    new_fit_matches: int
-    #: Contacts whose messages a full recompute read again; None when it read every message (or for a partial one).
-    reread_contacts: int | None = None
+    #: Contacts whose features and records went through the rules (the others only had time pass).
+    assessed: int
+    new_fit_matches: int = 0
 
 
 class Bucket(BaseModel):
@@ -157,3 +175,67 @@ class Stats(BaseModel):
     by_stage: dict[str, int]
     score_histogram: list[Bucket]
     queue: dict[str, int]
+
+
+class MessageRef(BaseModel):
+    """A message a note or an evidence item points at: when, which way, and its first words."""
+
+    sent_at: datetime
+    outbound: bool
+    excerpt: str
+
+
+class CoachNoteRead(BaseModel):
+    """One piece of feedback on your messages in a thread, with the messages it points at."""
+
+    rule: str
+    title: str
+    sentence: str
+    messages: list[MessageRef]
+
+
+class CoachReport(BaseModel):
+    """The coach of one thread: how many messages of yours it read, and its notes (none when all is well)."""
+
+    username: str
+    display_name: str | None
+    your_messages: int
+    notes: list[CoachNoteRead]
+
+
+class EvidenceItem(BaseModel):
+    """One item the rules read from a message: what, when, its words, and whether it counts."""
+
+    number: int
+    #: Short enough to type: the kind and the first 8 characters of the message id.
+    id: str
+    evidence_id: str
+    kind: str
+    kind_words: str
+    detail: str
+    at: datetime
+    sentence: str
+    status: str  # inferred | confirmed | dismissed
+    counts: bool
+    message: MessageRef | None
+    #: For a kept promise: the message that delivered it.
+    kept_by: MessageRef | None = None
+
+
+class CardSuggestion(BaseModel):
+    """An empty context-card field, suggested from one of their messages (counted until dismissed)."""
+
+    field: str
+    field_words: str
+    text: str
+    evidence: str
+    at: datetime
+
+
+class EvidenceReport(BaseModel):
+    """Every evidence item of one contact, and the context-card suggestions read from their messages."""
+
+    username: str
+    display_name: str | None
+    items: list[EvidenceItem]
+    suggestions: list[CardSuggestion]

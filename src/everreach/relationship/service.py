@@ -16,22 +16,30 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import STAGES, Contact, RelationshipEvent, StageChange
 from everreach.errors import ValidationError
-from everreach.relationship.facts import CONTEXT_FIELDS, PURCHASE, TEMPLATE_USED
-from everreach.relationship.recompute import recompute, utcnow
+from everreach.relationship import clock
+from everreach.relationship.contact_view import health
+from everreach.relationship.recompute import recompute
+from everreach.relationship.records import PURCHASE
+from everreach.relationship.rules.components import CONSENT_POINTS, LOGGED_TRUST_KINDS, VALUE_KINDS
+from everreach.relationship.rules.inputs import CONTEXT_FIELDS
+from everreach.relationship.rules.lanes import TEMPLATE_USED
+from everreach.relationship.rules.stages import stage_index
 from everreach.relationship.schemas import Health, RecomputeReport
-from everreach.relationship.scoring import CONSENT_POINTS, TRUST_KINDS, VALUE_KINDS
-from everreach.relationship.stages import stage_index
 
 CONSENT_KINDS = tuple(CONSENT_POINTS)
+TRUST_KINDS = LOGGED_TRUST_KINDS
 
 
 def recompute_all(session: Session, *, now: datetime | None = None, rescan: bool = False) -> RecomputeReport:
-    """Recompute every contact's components, score, stage and fit-signal summary (set-based)."""
+    """Recompute every contact's components, score, stage, lane, cadence and fit-signal summary.
+
+    `rescan`: match every inbound message against the fit signals again (fit_signal_matches rebuilt).
+    """
     if rescan:
         from everreach.relationship.fitscan import detect_fit_signals
 
         added = detect_fit_signals(session, rescan=True)
-        report = recompute(session, now=now, scan=False, full=True)  # every message read again, for scores too
+        report = recompute(session, now=now, scan=False)
         return report.model_copy(update={"new_fit_matches": added})
     return recompute(session, now=now)
 
@@ -42,8 +50,6 @@ def recompute_contact(session: Session, *, contact_id: uuid.UUID, now: datetime 
 
 
 def _refresh(session: Session, contact: Contact, now: datetime | None) -> Health:
-    from everreach.relationship.queries import health
-
     session.flush()
     recompute_contact(session, contact_id=contact.id, now=now)
     session.expire(contact)
@@ -69,7 +75,7 @@ def _append(contact: Contact, column: str, entry: dict[str, Any]) -> None:
 
 
 def _entry(kind: str, note: str, now: datetime | None) -> dict[str, Any]:
-    return {"kind": kind, "note": note.strip(), "at": (now or utcnow()).isoformat()}
+    return {"kind": kind, "note": note.strip(), "at": (now or clock.utcnow()).isoformat()}
 
 
 def record_value(session: Session, *, username: str, kind: str, note: str, now: datetime | None = None) -> Health:
@@ -110,7 +116,9 @@ def _event(
     session: Session, contact: Contact, kind: str, detail: str | None, meta: dict[str, Any], now: datetime | None
 ) -> None:
     session.add(
-        RelationshipEvent(contact_id=contact.id, kind=kind, detail=detail, metadata_=meta, occurred_at=now or utcnow())
+        RelationshipEvent(
+            contact_id=contact.id, kind=kind, detail=detail, metadata_=meta, occurred_at=now or clock.utcnow()
+        )
     )
 
 
@@ -125,7 +133,7 @@ def _move_up(session: Session, contact: Contact, stage: str, reason: str, source
             to_stage=stage,
             reason=reason,
             source=source,
-            changed_at=now or utcnow(),
+            changed_at=now or clock.utcnow(),
         )
     )
     contact.relationship_stage = stage
@@ -175,7 +183,7 @@ def set_stage(session: Session, *, username: str, stage: str, reason: str, now: 
                 to_stage=stage,
                 reason=reason.strip() or "set by hand",
                 source="user",
-                changed_at=now or utcnow(),
+                changed_at=now or clock.utcnow(),
             )
         )
         contact.relationship_stage = stage

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import STAGES, Contact, StageChange
-from everreach.relationship.recompute import utcnow
+from everreach.relationship import clock
 
 WEEKS = 12
 
@@ -39,7 +39,7 @@ def _bucket(column: Any, instants: list[datetime]) -> Any:
 
 def stage_weeks(session: Session, *, weeks: int = WEEKS, now: datetime | None = None) -> list[StageWeek]:
     """Contacts per stage at `now` and at each of the `weeks - 1` week ends before it, oldest first."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     instants = [now - timedelta(days=7 * k) for k in range(1, weeks)]
     current = dict.fromkeys(STAGES, 0)
     for stage, n in session.execute(

@@ -84,7 +84,10 @@ def test_timeline_has_messages_records_stages_and_sends_newest_first(session: Se
 
 
 def test_tags_notes_and_keep_in_touch(session: Session) -> None:
-    ann = add_contact(session, "ann", last_meaningful_touch=NOW - timedelta(days=2))
+    ann = add_contact(session, "ann")
+    add_messages(
+        session, ann, [("we met at the climbing gym, so good to see you", False)], start=NOW - timedelta(days=2)
+    )
     update_tags_and_notes(session, username="ann", tags=" Lead, lead ,  Climbing Gym ", notes="  met in Lisbon ")
     assert (ann.tags, ann.notes) == (["lead", "climbing gym"], "met in Lisbon")
     with pytest.raises(ValidationError):

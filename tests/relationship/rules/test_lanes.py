@@ -48,6 +48,8 @@ def test_buckets_and_exclusions() -> None:
     assert task_bucket(score=45, stage=None, spam=False, **common) == "curiosity"
     assert task_bucket(score=20, stage=None, spam=False, **common) == "rewarm"
     assert task_bucket(score=20, stage="fit_repeats", spam=False, **common) == "offers"
+    assert task_bucket(score=20, stage="permissioned_offer", spam=False, **common) == "offers"
+    assert task_bucket(score=20, stage="post_win", spam=False, **common) == "rewarm"
     assert task_bucket(score=90, stage=None, spam=True, **common) is None
     assert task_bucket(score=90, stage=None, spam=False, **{**common, "open_message": True}) is None
     assert task_bucket(score=90, stage=None, spam=False, **{**common, "last_touch": ago(2)}) is None

@@ -201,7 +201,7 @@ def search(
 
 @router.get("/attention", response_model=list[AttentionRow], tags=["relationship"])
 def attention(session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 10) -> list[AttentionRow]:
-    """Contacts with no meaningful touch in 30 days (or never), by score."""
+    """Who to get back to: the overdue first, then the next planned touches, each with why."""
     return queries.attention(session, limit=limit)
 
 
@@ -219,5 +219,5 @@ def fit_signals(session: DbSession) -> list[FitSignalCount]:
 
 @router.post("/recompute", response_model=RecomputeReport, tags=["relationship"])
 def recompute(session: DbSession) -> RecomputeReport:
-    """Recompute every contact's score, stage and fit-signal matches."""
+    """Recompute every contact's score, stage, lane, cadence and fit-signal matches."""
     return service.recompute_all(session)

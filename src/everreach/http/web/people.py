@@ -18,8 +18,9 @@ from everreach.outreach.suggested import open_messages
 from everreach.relationship import queries
 from everreach.relationship.contact_details import keep_in_touch_days
 from everreach.relationship.directory import COLUMNS, browse_contacts
-from everreach.relationship.facts import CONTEXT_FIELDS
-from everreach.relationship.scoring import TRUST_KINDS, VALUE_KINDS
+from everreach.relationship.rules.components import LOGGED_TRUST_KINDS as TRUST_KINDS
+from everreach.relationship.rules.components import VALUE_KINDS
+from everreach.relationship.rules.inputs import CONTEXT_FIELDS
 from everreach.relationship.service import CONSENT_KINDS
 from everreach.relationship.timeline import timeline
 

@@ -1,9 +1,13 @@
-"""One contact through every v2 rule: evidence, components, score, stage, lane, cadence, actions and coach."""
+"""One contact through every v2 rule: evidence, components, score, stage, lane, cadence, actions and coach.
+
+`standing` runs the rules whose results recompute stores; `assess` adds what a person reads on the contact page
+(context-card suggestions, next best actions, coach notes).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from everreach.relationship.rules.actions import Suggestion, next_actions
@@ -28,8 +32,8 @@ from everreach.relationship.rules.stages import StageStep, advance
 
 
 @dataclass(frozen=True)
-class Assessment:
-    """Everything the rules say about one contact at one moment."""
+class Standing:
+    """What recompute stores of one contact: evidence, components, score, stage, lane and cadence."""
 
     evidence: tuple[Evidence, ...]
     outcomes: tuple[PromiseOutcome, ...]
@@ -40,20 +44,31 @@ class Assessment:
     lane: LaneDecision
     ratio_met: bool
     cadence: Cadence
-    suggestions: tuple[ContextSuggestion, ...]
-    actions: tuple[Suggestion, ...]
-    coach: tuple[CoachNote, ...]
 
     def values(self) -> dict[str, int]:
         """Component name -> value."""
         return {name: c.value for name, c in self.components.items()}
 
 
-def assess(
-    messages: Sequence[MessageFacts], records: UserRecords, *, now: datetime, templates: Iterable[Template] = ()
-) -> Assessment:
-    """Run every rule over one contact's messages and records at `now`."""
-    ordered = sorted((m for m in messages if m.sent_at <= now), key=lambda m: m.sent_at)
+@dataclass(frozen=True)
+class Assessment(Standing):
+    """Everything the rules say about one contact at one moment: the standing, and what to do about it."""
+
+    suggestions: tuple[ContextSuggestion, ...]
+    actions: tuple[Suggestion, ...]
+    coach: tuple[CoachNote, ...]
+
+
+def _ordered(messages: Sequence[MessageFacts], now: datetime) -> list[MessageFacts]:
+    return sorted((m for m in messages if m.sent_at <= now), key=lambda m: m.sent_at)
+
+
+def standing(messages: Sequence[MessageFacts], records: UserRecords, *, now: datetime) -> Standing:
+    """The stored part of the rules for one contact at `now` (no suggestions, actions or coach)."""
+    return _standing(_ordered(messages, now), records, now=now)
+
+
+def _standing(ordered: Sequence[MessageFacts], records: UserRecords, *, now: datetime) -> Standing:
     items = infer(ordered, records, now=now)
     outcomes = promise_outcomes(ordered, records, now=now)
     comps = {
@@ -70,10 +85,7 @@ def assess(
     value_touches, offer_touches = touches_3_to_1(ordered, records, items, outcomes)
     ratio = three_to_one_met(value_touches, offer_touches)
     decision = lane(stage, score=score, consent_level=comps["consent_level"].value, ratio_met=ratio)
-    actions = next_actions(
-        ordered, records, outcomes, templates, lane=decision.lane, stage=stage, now=now, lane_reason=decision.reason
-    )
-    return Assessment(
+    return Standing(
         evidence=tuple(items),
         outcomes=tuple(outcomes),
         components=comps,
@@ -83,7 +95,21 @@ def assess(
         lane=decision,
         ratio_met=ratio,
         cadence=cadence(ordered, now=now, keep_in_touch_days=records.keep_in_touch_days),
-        suggestions=tuple(context_suggestions(records, items)),
+    )
+
+
+def assess(
+    messages: Sequence[MessageFacts], records: UserRecords, *, now: datetime, templates: Iterable[Template] = ()
+) -> Assessment:
+    """Run every rule over one contact's messages and records at `now`."""
+    ordered = _ordered(messages, now)
+    s = _standing(ordered, records, now=now)
+    actions = next_actions(
+        ordered, records, s.outcomes, templates, lane=s.lane.lane, stage=s.stage, now=now, lane_reason=s.lane.reason
+    )
+    return Assessment(
+        **{f.name: getattr(s, f.name) for f in fields(Standing)},
+        suggestions=tuple(context_suggestions(records, s.evidence)),
         actions=tuple(actions),
-        coach=tuple(coach(ordered, records, items, outcomes, now=now)),
+        coach=tuple(coach(ordered, records, s.evidence, s.outcomes, now=now)),
     )

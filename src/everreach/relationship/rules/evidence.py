@@ -97,18 +97,18 @@ def _answers_offer(m: MessageFacts, offers: Sequence[datetime]) -> bool:
 
 def promise_outcomes(messages: Sequence[MessageFacts], records: UserRecords, *, now: datetime) -> list[PromiseOutcome]:
     """Each inferred promise (oldest first) with its outcome; dismissed deliveries keep nothing."""
+    said = sorted((m for m in messages if m.intents and m.owner_written), key=lambda x: x.sent_at)
     deliveries = [
-        m for m in messages
-        if m.owner_written and "delivers_value" in m.intents
-        and evidence_id("value_delivered", m.id) not in records.dismissed
+        m for m in said
+        if "delivers_value" in m.intents and evidence_id("value_delivered", m.id) not in records.dismissed
     ]  # fmt: skip
     out = []
-    for m in sorted(messages, key=lambda x: x.sent_at):
-        if not (m.owner_written and "promise" in m.intents):
+    for m in said:
+        if "promise" not in m.intents:
             continue
         outcome_ids = (evidence_id("promise_kept", m.id), evidence_id("promise_broken", m.id))
         promise = _item("promise", m, records, "", *outcome_ids)
-        kept_by = next((d for d in sorted(deliveries, key=lambda x: x.sent_at)
+        kept_by = next((d for d in deliveries
                         if m.sent_at < d.sent_at <= m.sent_at + PROMISE_WINDOW and d.sent_at <= now), None)  # fmt: skip
         if kept_by is not None:
             out.append(PromiseOutcome(promise, "kept", kept_by))
@@ -121,7 +121,9 @@ def promise_outcomes(messages: Sequence[MessageFacts], records: UserRecords, *, 
 
 def infer(messages: Sequence[MessageFacts], records: UserRecords, *, now: datetime) -> list[Evidence]:
     """Every evidence item of one contact's messages up to `now`, oldest first (dismissed ones included)."""
-    shown = [m for m in messages if m.sent_at <= now]
+    shown = [m for m in messages if m.intents and m.sent_at <= now]  # a message without intents says nothing
+    if not shown:
+        return []
     offers = [m.sent_at for m in shown if m.owner_written and "offer" in m.intents]
     items: list[Evidence] = []
     for outcome in promise_outcomes(shown, records, now=now):

@@ -20,6 +20,8 @@ from everreach.relationship.rules.inputs import MessageFacts, UserRecords
 OFFER_STAGES = ("fit_repeats", "permissioned_offer")
 TEMPLATE_USED = "template_used"
 RATIO = 3
+#: The lowest score of the friendship and the service lane (below: rewarm).
+FRIENDSHIP_MIN, SERVICE_MIN = 80, 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,8 @@ def lane(stage: str | None, *, score: int, consent_level: int, ratio_met: bool) 
         missing = "no trust or consent yet" if consent_level <= 0 else "3:1 rule not met"
         fallback = lane(None, score=score, consent_level=consent_level, ratio_met=ratio_met)
         return LaneDecision(fallback.lane, f"{fallback.reason} (offer held back: {missing})")
-    if score >= 80:
-        return LaneDecision("friendship", f"score {score} of at least 80")
-    if score >= 40:
-        return LaneDecision("service", f"score {score} between 40 and 79")
-    return LaneDecision("rewarm", f"score {score} below 40")
+    if score >= FRIENDSHIP_MIN:
+        return LaneDecision("friendship", f"score {score} of at least {FRIENDSHIP_MIN}")
+    if score >= SERVICE_MIN:
+        return LaneDecision("service", f"score {score} between {SERVICE_MIN} and {FRIENDSHIP_MIN - 1}")
+    return LaneDecision("rewarm", f"score {score} below {SERVICE_MIN}")

@@ -77,14 +77,26 @@ def replied_ids(messages: Sequence[MessageFacts]) -> set[str]:
 
 
 def resonance_sums(messages: Sequence[MessageFacts], *, now: datetime) -> ResonanceSums:
-    """The decayed sums over every message up to `now` (direct form)."""
-    shown = [m for m in messages if m.sent_at <= now]
+    """The decayed sums over every message up to `now` (direct form): Σ resonance_terms(m) x its age weight.
+
+    Written as plain running sums (no ResonanceSums per message): recompute runs this for every contact.
+    """
+    shown = [m for m in messages if m.sent_at <= now and m.touch]
     replied = replied_ids(shown)
-    total = ResonanceSums()
+    inbound = chars = questions = disclosures = emotions = sent = answered = 0.0
     for m in shown:
         weight = half_life_weight(age_days(m.sent_at, now=now), RESONANCE_HALF_LIFE)
-        total = total.plus(resonance_terms(m, replied=m.id in replied).scaled(weight))
-    return total
+        if m.is_outbound:
+            sent += weight
+            if m.id in replied:
+                answered += weight
+            continue
+        inbound += weight
+        chars += weight * min(MAX_CHARS, m.length)
+        questions += weight * m.question
+        disclosures += weight * m.self_disclosure
+        emotions += weight * m.emotion
+    return ResonanceSums(inbound, chars, questions, disclosures, emotions, sent, answered)
 
 
 def resonance_value(s: ResonanceSums) -> int:
