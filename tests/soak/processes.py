@@ -37,6 +37,7 @@ class Run:
     name: str
     returncode: int
     output: str
+    seconds: float
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Processes:
     outbox: Path
     runs: list[Run] = field(default_factory=list)
     _count: int = 0
+    _started: dict[int, float] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         """The test's environment (no user settings) plus the database, the dry-run outbox and open pacing."""
@@ -71,6 +73,7 @@ class Processes:
         log = self.home / f"{self._count:03d}-{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen([*CLI, *args], env=self.env(), stdout=out, stderr=subprocess.STDOUT)
+        self._started[process.pid] = time.monotonic()
         return process, log
 
     def finish(self, name: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float) -> Run:
@@ -81,7 +84,8 @@ class Processes:
             process.kill()
             process.wait()
             code = -9
-        run = Run(name=name, returncode=code, output=log.read_text(errors="replace"))
+        seconds = time.monotonic() - self._started.pop(process.pid)
+        run = Run(name=name, returncode=code, output=log.read_text(errors="replace"), seconds=seconds)
         self.runs.append(run)
         return run
 

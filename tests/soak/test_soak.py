@@ -41,6 +41,7 @@ CLIENTS = 20
 HOT = 8
 BIG_MESSAGES = 100_000
 OPEN = ("pending", "scheduled", "sending")
+SCORE_PAUSE_SECONDS = 5
 
 
 @pytest.fixture(scope="session")
@@ -106,9 +107,12 @@ def _soak(procs: Processes, base_url: str, usernames: list[str], exports: dict[s
     runner = threading.Thread(target=lambda: ledger_box.append(run_clients(clients)))
     runner.start()
     time.sleep(2)  # the finding: `score` two seconds into the import
-    while importing.poll() is None or time.monotonic() < deadline:
+    while True:  # then again, as a person re-running it would, until the clients stop
         scoring, score_log = procs.start("score", "score")
         procs.finish("score", scoring, score_log, timeout=240)
+        if time.monotonic() + SCORE_PAUSE_SECONDS >= deadline:
+            break
+        time.sleep(SCORE_PAUSE_SECONDS)
     procs.finish("import", importing, import_log, timeout=240)
     runner.join()
     return ledger_box[0]
@@ -116,6 +120,7 @@ def _soak(procs: Processes, base_url: str, usernames: list[str], exports: dict[s
 
 def _check_shown(runs: list[Run], ledger: Ledger) -> None:
     """Nothing anyone saw was an error: exit codes, logs and answers."""
+    log.info("runs: %s", ", ".join(f"{r.name} {r.seconds:.1f} s (exit {r.returncode})" for r in runs))
     for run in runs:
         assert LOCKED not in run.output, f"{run.name} showed {LOCKED!r}:\n{run.output[-3000:]}"
         assert "Traceback" not in run.output, f"{run.name} printed a traceback:\n{run.output[-3000:]}"
@@ -123,15 +128,14 @@ def _check_shown(runs: list[Run], ledger: Ledger) -> None:
             assert run.returncode == 0, f"{run.name} exited {run.returncode}:\n{run.output[-3000:]}"
     assert sum(n for status, n in ledger.statuses.items() if status >= 500) == 0, ledger.errors[:5]
     assert ledger.errors == [], ledger.errors[:5]
-    assert [job["state"] for job in ledger.uploads] == ["done", "done"], ledger.uploads
-    assert all(not job["error"] for job in ledger.uploads), ledger.uploads
+    assert [(job["state"], job["error"]) for job in ledger.uploads] == [("done", None)] * 2
 
 
 def _check_writes(engine: Engine, ledger: Ledger, outbox: Path) -> None:
     """Every accepted write is in the database; no contact has two open messages; nothing was sent twice."""
     with engine.connect() as conn:
-        logs = dict(conn.execute(select(Contact.instagram_username, Contact.value_delivered_log)).tuples().all())
-        cards = dict(conn.execute(select(Contact.instagram_username, Contact.current_friction)).tuples().all())
+        logs = dict(conn.execute(select(Contact.instagram_username, Contact.value_delivered_log)).all())
+        cards = dict(conn.execute(select(Contact.instagram_username, Contact.current_friction)).all())
         columns = (OutreachItem.id, OutreachItem.username, OutreachItem.message_text, OutreachItem.status)
         items = {row.id.hex: row for row in conn.execute(select(*columns))}
         doubly_open = conn.execute(
