@@ -34,6 +34,7 @@ class Ledger:
     contexts: dict[str, str] = field(default_factory=dict)  # username -> last accepted current_friction
     queued: list[tuple[str, str, str]] = field(default_factory=list)  # (id, username, text)
     uploads: list[dict[str, object]] = field(default_factory=list)  # finished import jobs
+    seconds: dict[str, list[float]] = field(default_factory=lambda: {"read": [], "write": []})
 
     def merge(self, other: Ledger) -> None:
         """Add another client's ledger to this one."""
@@ -43,6 +44,8 @@ class Ledger:
         self.contexts |= other.contexts
         self.queued += other.queued
         self.uploads += other.uploads
+        for kind, samples in other.seconds.items():
+            self.seconds[kind] += samples
 
     @property
     def requests(self) -> int:
@@ -85,11 +88,13 @@ class Client:
     def _send(
         self, http: httpx.Client, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kw: object
     ) -> httpx.Response | None:
+        started = time.monotonic()
         try:
             response = http.request(method, url, **kw)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
             self.ledger.errors.append(f"{method} {url}: {type(exc).__name__}: {exc}")
             return None
+        self.ledger.seconds["read" if method == "GET" else "write"].append(time.monotonic() - started)
         self.ledger.statuses[response.status_code] += 1
         if response.status_code not in ok or LOCKED in response.text:
             self.ledger.errors.append(f"{method} {url}: HTTP {response.status_code}: {response.text[:300]}")

@@ -89,7 +89,11 @@ def test_soak(db_url: str, engine: Engine, exports: dict[str, Path], tmp_path: P
         f"soak {SECONDS:.0f} s on {engine.dialect.name}: {ledger.requests} API answers "
         f"{dict(sorted(ledger.statuses.items()))}, {len(ledger.values)} value entries, {len(ledger.contexts)} "
         f"context cards, {len(ledger.queued)} rows queued, {_sent(procs.outbox).total()} sent, "
-        f"{sum(r.name == 'score' for r in procs.runs)} score runs"
+        f"{sum(r.name == 'score' for r in procs.runs)} score runs; "
+        + "; ".join(
+            f"{kind} p50 {_q(v, 0.5):.2f} s, p99 {_q(v, 0.99):.2f} s, max {max(v, default=0):.2f} s"
+            for kind, v in ledger.seconds.items()
+        )
     )
 
 
@@ -155,6 +159,11 @@ def _check_writes(engine: Engine, ledger: Ledger, outbox: Path) -> None:
     sent = _sent(outbox)
     assert [i for i, n in sent.items() if n > 1] == [], "a row was sent twice"
     assert all(items[i].status == "sent" for i in sent), "a row the worker sent is not marked sent"
+
+
+def _q(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 def _sent(outbox: Path) -> Counter[str]:
