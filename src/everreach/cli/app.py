@@ -194,11 +194,11 @@ def engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A session on the configured database that commits when the block succeeds."""
+def unit_of_work(*, write: bool = False) -> Iterator[Session]:
+    """A session on the configured database that commits when the block succeeds (`write`: see session_scope)."""
     from everreach.db.engine import session_scope
 
-    with session_scope(engine()) as session:
+    with session_scope(engine(), write=write) as session:
         yield session
 
 

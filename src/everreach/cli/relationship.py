@@ -75,7 +75,7 @@ def score(
     """Recompute every contact's score, components, stage, lane and next planned touch from messages and records."""
     from everreach.relationship import service
 
-    with unit_of_work() as session:
+    with unit_of_work(write=True) as session:  # alone among writers that read first (see db.engine.transaction)
         report = service.recompute_all(session, rescan=rescan)
     if as_json:
         print_json(dump(report))

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -241,17 +241,36 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+#: PostgreSQL advisory lock key of the `write=True` units (any constant apart from the worker's pacing lock).
+WRITE_UNIT_LOCK_KEY = 0x0E7E_4EAC_0000_0002
+_WRITE_UNIT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def take_write_unit_lock(bind: Connection | Session) -> None:
+    """PostgreSQL: wait until no other write unit (or import batch) runs; held until this transaction ends.
+
+    Units that update many contacts (a full recompute, an import batch) would otherwise lock the same rows in
+    different orders and deadlock; one at a time, as SQLite runs them anyway.
+    """
+    bind.execute(_WRITE_UNIT_LOCK, {"k": WRITE_UNIT_LOCK_KEY})
+
+
 @contextmanager
 def transaction(sessions: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
     """One unit of work from a session factory: commit on success, roll back on error.
 
-    `write=True` takes SQLite's write lock before the first read, so no other writer interleaves (PostgreSQL:
-    no change). Without it a unit still writes safely: it waits for the lock at its first write.
+    `write=True` is for a unit that reads what it then writes (appending to a JSON log, "insert unless one
+    exists"): it runs alone among such units, so no other one interleaves between its read and its write.
+    SQLite: the write lock is taken before the first read. PostgreSQL: a transaction-scoped advisory lock
+    (READ COMMITTED alone would let two units read the same row, and the second write undo the first).
+    Without it a unit still writes safely: it waits for the lock at its first write.
     """
     session = sessions()
     try:
         if write and is_sqlite(session):
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        elif write:
+            take_write_unit_lock(session)
         yield session
         session.commit()
     except BaseException:

@@ -10,11 +10,17 @@ from sqlalchemy.orm import Session
 
 from everreach.config import Settings
 from everreach.db.engine import transaction
+from everreach.http.security import UNSAFE_METHODS
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """A session that commits when the handler succeeds and rolls back when it raises."""
-    with transaction(request.app.state.sessions) as session:
+    """A session that commits when the handler succeeds and rolls back when it raises.
+
+    A request that may change something is a write unit (see `transaction`): the services read a row and write
+    it back (a log entry appended, a queue row added unless one is open), so two at once must not interleave.
+    """
+    write = request.method in UNSAFE_METHODS
+    with transaction(request.app.state.sessions, write=write) as session:
         yield session
 
 

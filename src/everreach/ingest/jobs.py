@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, Literal
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
+from everreach.db.engine import transaction
 from everreach.errors import NotFoundError, ValidationError
 from everreach.ingest.service import ImportProgress, import_export
 
@@ -99,24 +100,32 @@ class ImportJobs:
             names = [shown if f.file == str(path) else f.file.replace(str(path), shown) for f in failed[:5]]
             # Bad files are listed and the rest imported; the job failed only when nothing could be imported.
             nothing = bool(failed) and summary.threads_imported == 0
+            errors = "; ".join(f"{n}: {f.error}" for n, f in zip(names, failed[:5], strict=True)) or None
+            unscored = None if nothing else self._rescore(job_id)
             self._update(
                 job_id,
-                state="failed" if nothing else "done",
+                state="failed" if nothing or unscored else "done",
                 summary=summary.model_dump(),
-                error=("; ".join(f"{n}: {f.error}" for n, f in zip(names, failed[:5], strict=True)) or None),
+                error="; ".join(e for e in (errors, unscored) if e) or None,
                 message="nothing could be read from it"
                 if nothing
                 else f"{summary.messages_new} new messages, {summary.messages_duplicate} already there",
                 finished_at=datetime.now(UTC),
             )
-            if not nothing:
-                self._rescore()
         finally:
             path.unlink(missing_ok=True)
 
-    def _rescore(self) -> None:
-        """Recompute every score once the messages are in, so the dashboard shows them at once."""
+    def _rescore(self, job_id: str) -> str | None:
+        """Recompute every score once the messages are in (so the dashboard shows them); None, or why it failed.
+
+        A write unit (see `transaction`): two uploads finishing together, or `everreach score`, take turns.
+        """
         from everreach.relationship.service import recompute_all
 
-        with self.sessions() as session, session.begin():
-            recompute_all(session)
+        self._update(job_id, message="updating scores")
+        try:
+            with transaction(self.sessions, write=True) as session:
+                recompute_all(session)
+        except Exception as exc:  # the job says failed, with why, instead of a thread dying after "done"
+            return f"the messages are imported but the scores could not be updated ({type(exc).__name__}: {exc})"
+        return None

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from everreach.contacts.counters import count_messages
 from everreach.contacts.spam import SpamMatcher, is_spam, with_spam_tag
+from everreach.db.engine import take_write_unit_lock
 from everreach.db.models import AutomationPattern
 from everreach.db.types import sqlite_timestamp
+from everreach.messages.writer.adopt import adopt_existing
 from everreach.messages.writer.features import FeatureWriter
 from everreach.messages.writer.rows import (
     BatchResult,
@@ -174,7 +176,10 @@ class Writer:
         if not self.pending and not self.new_contacts:
             return result
         with self.conn.begin():
+            if not self.sqlite:
+                take_write_unit_lock(self.conn)  # one batch, recompute or record at a time (see db.engine)
             cur = self.dbapi.cursor()
+            adopt_existing(self, cur)  # usernames a concurrent import created since this one started
             self._insert_contacts(cur)
             self._insert_conversations(cur)
             inserted = self._insert_messages(cur)
