@@ -23,14 +23,15 @@ def test_today_suggestion_is_editable_queued_and_a_second_is_refused(server: str
     form.locator("button", has_text="Queue").first.click()
     page.wait_for_selector("text=Queued ✓")
     shot(page, "20-today-queued")
-    # After a reload the card says a message is waiting instead of offering another.
+    # After a reload they have left Today: the weekly tasks leave out contacts with a message waiting.
     page.reload()
-    card = page.locator(f".person[data-username='{who}']")
-    assert "A message is waiting in the queue" in card.inner_text()
+    assert page.locator(f".person[data-username='{who}']").count() == 0
     # The contact page refuses a second one unless "anyway" is ticked.
     page.goto(server + f"/contacts/{who}")
     assert page.locator("#open-message").is_visible()
+    # No suggestion while one waits (the next best action never offers a second), but their own words can go.
     first = page.locator("#next-actions form.suggest").first
+    first.locator("textarea").fill(f"one more thing, @{who} ({page.screen_name})")
     first.locator("button", has_text="Send now").click()
     page.wait_for_selector("#next-actions .field-error")
     assert "already has a message" in page.locator("#next-actions .field-error").first.inner_text()
