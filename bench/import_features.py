@@ -44,14 +44,14 @@ from everreach.db.engine import make_engine
 from everreach.ingest import import_export
 from everreach.messages.writer import bulk, features as feature_writer
 spent, trained = [0.0], [0.0]
-train = bulk.classifier_for
-def timed_train(session):
+train = bulk.get_classifier
+def timed_train(signals):
     start = time.perf_counter()
     try:
-        return train(session)
+        return train(signals)
     finally:
         trained[0] += time.perf_counter() - start
-bulk.classifier_for = timed_train
+bulk.get_classifier = timed_train
 write = feature_writer.FeatureWriter.write
 def timed_write(self, *args):
     start = time.perf_counter()
