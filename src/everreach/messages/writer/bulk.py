@@ -30,7 +30,8 @@ from everreach.messages.writer.rows import (
     ms_to_datetime,
     prepare_rows,
 )
-from everreach.understanding import Classifier, classifier_for
+from everreach.understanding import Classifier, SignalDefinition, get_classifier
+from everreach.understanding.signals import active_signals
 
 SQLITE_CACHE_KB = 65_536
 _MSG_COLUMNS = "id, conversation_id, contact_id, message_text, message_type, is_outbound, sent_at, raw_data"
@@ -84,10 +85,15 @@ class Writer:
                 ).where(func.coalesce(AutomationPattern.is_active, True))
             ).all()
             cur.close()
+            signals: list[SignalDefinition] = []
             if classifier is None:
                 with Session(bind=self.conn) as session:
-                    classifier = classifier_for(session)
-        self.features = FeatureWriter(classifier, sqlite=self.sqlite)
+                    signals = active_signals(session)
+        # The classifier (model load and training) is made at the first batch with new messages: a re-import
+        # never pays for it, and its memory never adds to the peak of reading a large file before it.
+        self.features = FeatureWriter(
+            (lambda: classifier) if classifier is not None else (lambda: get_classifier(signals)), sqlite=self.sqlite
+        )
         self.known_handles = {k.lower(): v for t, k, v in patterns if t == "known_handle"}
         self.spam = SpamMatcher([v for t, _k, v in patterns if t == "spam_pattern"])
 

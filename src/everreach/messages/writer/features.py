@@ -3,7 +3,7 @@ with the batch's own cursor (`executemany` on SQLite, `COPY` on PostgreSQL) in t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from everreach.messages.featurerows import FeatureReader
@@ -20,9 +20,18 @@ _IN_CHUNK = 500
 class FeatureWriter:
     """Writes the features of the messages a batch inserted (the rows are in the engine's stored form)."""
 
-    def __init__(self, classifier: Classifier, *, sqlite: bool) -> None:
-        self.reader = FeatureReader(classifier)
+    def __init__(self, classifier: Callable[[], Classifier], *, sqlite: bool) -> None:
+        """`classifier` is called once, when the first batch with new messages is written."""
+        self._classifier = classifier
+        self._reader: FeatureReader | None = None
         self.sqlite = sqlite
+
+    @property
+    def reader(self) -> FeatureReader:
+        """The feature reader over the classifier, made on first use."""
+        if self._reader is None:
+            self._reader = FeatureReader(self._classifier())
+        return self._reader
 
     def write(self, cur: Any, pending: Sequence[PendingThread], inserted: Sequence[list[bool] | int]) -> int:
         """Store the features of every row the batch inserted; how many."""
