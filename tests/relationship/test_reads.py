@@ -66,7 +66,9 @@ def test_weekly_tasks_follow_the_bucket_rule(session: Session) -> None:
             relationship_score=scores[name], resonance_score=15 if name == "deep" else 2,
             tags=["spam"] if name == "spam" else None, last_meaningful_touch=NOW - timedelta(days=10),
         ))  # fmt: skip
-    session.add(OutreachItem(contact_id=people["waiting"].id, username="waiting", message_text="hi", status="scheduled"))
+    session.add(
+        OutreachItem(contact_id=people["waiting"].id, username="waiting", message_text="hi", status="scheduled")
+    )
     touched = contact(session, username="touched", relationship_score=80, last_meaningful_touch=NOW - timedelta(days=1))
     assert touched.relationship_score == 80
     session.flush()

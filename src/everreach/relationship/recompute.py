@@ -63,6 +63,9 @@ def recompute(
         with ranks.paused(conn):  # nearly every score is rewritten: one rebuild instead of a trigger per row
             count = _run(session, every_standing(session, now=now), writer, now=now, scope=None)
         marks.record_full(conn, now=now)
+        if conn.dialect.name == "postgresql" and writer.updated:
+            # Every score may have moved: the listings' plans need today's statistics, not the import's.
+            conn.exec_driver_sql("ANALYZE instagram_contacts, contact_ranks")
     session.expire_all()  # rows changed underneath any loaded Contact objects
     return RecomputeReport(
         contacts=count if ids is not None else _contacts(session),

@@ -123,3 +123,16 @@ def set_stage(request: Request, session: DbSession, username: str, stage: Text, 
     except ValidationError as exc:
         return _refused(request, session, username, "stage", exc, {"stage": stage, "reason": reason})
     return redirect_with(contact_path(username), f"Stage set to {stage_label(stage).lower()}.")
+
+
+@router.post("/contacts/{username}/evidence/{item}")
+def judge_evidence(request: Request, session: DbSession, username: str, item: str, verdict: Text) -> Response:
+    """Dismiss or confirm one item read from the messages; the score updates at once."""
+    from everreach.relationship.evidence import review, verdict_sentence
+
+    try:
+        found = review(session, username=username, ref=item, verdict=verdict)
+    except ValidationError as exc:
+        session.rollback()
+        return redirect_with(contact_path(username) + "#evidence", str(exc), error=True)
+    return redirect_with(contact_path(username) + "#evidence", verdict_sentence(found).capitalize() + ".")

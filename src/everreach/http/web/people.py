@@ -16,8 +16,10 @@ from everreach.http.web.links import contact_path
 from everreach.http.web.render import render
 from everreach.outreach.suggested import open_messages
 from everreach.relationship import queries
+from everreach.relationship.coach import coach_notes
 from everreach.relationship.contact_details import keep_in_touch_days
 from everreach.relationship.directory import COLUMNS, browse_contacts
+from everreach.relationship.evidence import evidence_report
 from everreach.relationship.rules.components import LOGGED_TRUST_KINDS as TRUST_KINDS
 from everreach.relationship.rules.components import VALUE_KINDS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS
@@ -128,6 +130,8 @@ def render_contact(
         health=queries.health(session, username=name, contact=contact),
         next=_next_or_none(session, name),
         matches=queries.fit_matches(session, username=name),
+        evidence=evidence_report(session, username=name),
+        coach=coach_notes(session, username=name),
         entries=timeline(session, username=name),
         keep_days=keep_in_touch_days(session, contact_id=contact.id),
         open_item=open_messages(session, usernames=[name]).get(name),
