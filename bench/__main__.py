@@ -66,9 +66,8 @@ def main() -> int:
             failures[area] = f"{type(exc).__name__}: {exc}"
         seconds[area] = round(time.perf_counter() - start, 1)
         print(f"== {area} done in {seconds[area]} s", file=sys.stderr, flush=True)
-    rows = table_rows(figures, failures)
-    print(render_text(rows))
-    _write_results(args.quick, figures, failures, seconds, rows)
+    print(render_text(table_rows(figures, failures)))
+    _write_results(args.quick, figures, failures, seconds, partial=bool(args.only))
     return 0 if not failures and all(f.ok for f in figures) else 1
 
 
@@ -107,16 +106,26 @@ def render_markdown(rows: list[tuple[str, ...]]) -> str:
 
 
 def _write_results(
-    quick: bool,
-    figures: list[Figure],
-    failures: dict[str, str],
-    seconds: dict[str, float],
-    rows: list[tuple[str, ...]],
+    quick: bool, figures: list[Figure], failures: dict[str, str], seconds: dict[str, float], *, partial: bool
 ) -> None:
+    """Write latest(-quick).json/.md; a run of some areas (--only) replaces those areas' rows, keeps the rest."""
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    name = "latest-quick" if quick else "latest"
+    path = RESULTS / f"{name}.json"
+    ran = set(seconds)
+    kept: list[dict[str, object]] = []
+    when = dict.fromkeys(ran, stamp)
+    if partial and path.exists():
+        previous = json.loads(path.read_text())
+        kept = [f for f in previous.get("figures", []) if f["area"] not in ran]
+        earlier = previous.get("when_per_area") or dict.fromkeys(previous.get("seconds_per_area", {}), previous["when"])
+        when = {k: v for k, v in earlier.items() if k not in ran} | when
+        seconds = {k: v for k, v in previous.get("seconds_per_area", {}).items() if k not in ran} | seconds
+        failures = {k: v for k, v in previous.get("failures", {}).items() if k not in ran} | failures
     payload = {
         "when": stamp,
+        "when_per_area": when,
         "mode": "quick" if quick else "full",
         "machine": {
             "python": platform.python_version(),
@@ -126,12 +135,11 @@ def _write_results(
         "engines": bench_engines(),
         "seconds_per_area": seconds,
         "failures": failures,
-        "figures": [f.as_dict() for f in figures],
+        "figures": kept + [f.as_dict() for f in figures],
     }
-    name = "latest-quick" if quick else "latest"
-    text = json.dumps(payload, indent=2)
-    (RESULTS / f"{name}.json").write_text(text)
-    (RESULTS / f"{name}.md").write_text(render_markdown(rows) + "\n")
+    path.write_text(json.dumps(payload, indent=2))
+    merged = [Figure(**f) for f in payload["figures"]]  # type: ignore[arg-type]
+    (RESULTS / f"{name}.md").write_text(render_markdown(table_rows(merged, failures)) + "\n")
     print(f"results: {RESULTS / (name + '.json')}, {RESULTS / (name + '.md')}", file=sys.stderr)
 
 

@@ -1,69 +1,43 @@
-"""API under load: p99 latency of /api/v1/tasks and /api/v1/contacts/{username} with 50 concurrent clients.
+"""API under load at real rates: an open-loop minute at 200 requests/s of a realistic mix, and saturation.
 
-A real uvicorn server on 127.0.0.1 (loopback only) serves a database of 100k contacts (quick: 10k) filled by
-bulk insert. 50 httpx async clients join over the first 1.5 s (a ramp-up) and each sends requests with a random
-0.5-1.5 s pause between them, until a fixed request count or a time budget is reached (bounded, self-stopping).
-The same-run baseline is the cheapest endpoint of the same server under the same load (a health route, or an
-unrouted path's 404 when none exists), so the ratio shows what the real work costs over the framework and the
-loopback itself.
+A real uvicorn server on 127.0.0.1 (loopback only, one process, as `everreach serve`) serves a database of
+100k contacts (quick: 10k) filled by bulk insert and settled (bench/api_data.py). Per engine:
+- open loop: Poisson arrivals at 200/s of the mix in bench/api_mix.py (tasks, contact detail, contacts list,
+  search, one write in ten) for 60 s (quick: 10 s) after a warm-up; p99 per route and overall, target under
+  50 ms with no errors; the same-run baseline is the trivial route (an unrouted 404) at the same rate;
+- closed loop: 32 connections without pause for 20 s (quick: 5 s), first on the mix, then on the trivial
+  route; the mix's throughput is reported as a ratio to the trivial route's.
+Notes carry what explains a tail: the server's CPU per request, the machine's load, and on PostgreSQL the
+checkpoints and autovacuum passes that ran during the minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 
-import httpx
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 
-from bench.common import Figure, bench_engines, data_path, engine_url, percentile
+from bench.api_data import populate
+from bench.api_drivers import Samples, closed_loop, open_loop
+from bench.api_mix import WEIGHTS, Mix, Request, trivial
+from bench.api_server import Server, serve
+from bench.common import Figure, bench_engines, engine_url
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
-from everreach.db.models import STAGES, Contact, Message
 
 AREA = "api_load"
-CLIENTS = 50
+RATE = 200.0
 TARGET_P99_MS = 50.0
-# Each client's pause between requests: 50 people clicking (about 50 requests/s offered), not a flood that
-# would only measure queueing in a single-process server on a small machine.
-THINK_SECONDS = (0.5, 1.5)
-BASELINE_CANDIDATES = ("/api/v1/health", "/healthz", "/health")
+CLIENTS = 32
 SEED = 7
 
 
-@dataclass
-class LoadResult:
-    """Latencies (ms) of the successful requests, the failures, and the wall time of one load run."""
-
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def requests(self) -> int:
-        """Requests sent."""
-        return len(self.latencies_ms) + len(self.errors)
-
-    def p99(self) -> float:
-        """99th percentile latency of successful requests (inf when none succeeded)."""
-        return percentile(self.latencies_ms, 99) if self.latencies_ms else float("inf")
-
-
 def run(*, quick: bool) -> list[Figure]:
-    """Measure every engine; returns two figures per engine."""
+    """Measure every engine: the open-loop mix (overall and per route) and the closed-loop saturation."""
     contacts = 10_000 if quick else 100_000
-    requests = 600 if quick else 3_000
-    budget = 20.0 if quick else 90.0
+    open_seconds, warmup, closed_seconds = (10.0, 3.0, 5.0) if quick else (60.0, 10.0, 20.0)
     figures: list[Figure] = []
     for engine_name in bench_engines():
         with engine_url(engine_name, f"api_load_{contacts}") as url:
@@ -71,201 +45,114 @@ def run(*, quick: bool) -> list[Figure]:
             try:
                 upgrade(eng)
                 usernames = populate(eng, contacts=contacts)
+                with serve(url) as server:
+                    figures += _open_figures(server, eng, engine_name, usernames, open_seconds, warmup)
+                    figures += _closed_figures(server, engine_name, usernames, closed_seconds)
             finally:
                 eng.dispose()
-            with serve(url) as base_url:
-                figures.extend(_measure(base_url, engine_name, usernames, requests=requests, budget=budget))
     return figures
 
 
-def _measure(base_url: str, engine_name: str, usernames: list[str], *, requests: int, budget: float) -> list[Figure]:
-    baseline_path = _pick_baseline(base_url)
-    rng = random.Random(SEED)
-    targets: dict[str, Callable[[int], str]] = {
-        "GET /api/v1/tasks": lambda _i: "/api/v1/tasks",
-        "GET /api/v1/contacts/{username}": lambda _i: f"/api/v1/contacts/{rng.choice(usernames)}",
-    }
-    expect_404 = baseline_path.startswith("/__")
-    baseline = asyncio.run(
-        _load(base_url, lambda _i: baseline_path, requests=requests, budget=budget, ok_404=expect_404)
+def _open_figures(
+    server: Server, eng: Engine, engine_name: str, usernames: list[str], seconds: float, warmup: float
+) -> list[Figure]:
+    baseline = _open(server, trivial, seconds=min(seconds, 15.0), warmup=warmup / 2)
+    mix = Mix(usernames, seed=SEED)
+    before = _db_activity(eng)
+    load_before = os.getloadavg()[0]
+    cpu_before = server.cpu_seconds()
+    result = _open(server, mix.draw, seconds=seconds, warmup=warmup)
+    cpu = (server.cpu_seconds() - cpu_before) / max(1, result.answered + len(result.errors))
+    during = {k: v - before.get(k, 0) for k, v in _db_activity(eng).items()}
+    context = (
+        f"server CPU {cpu * 1000:.1f} ms/request, machine load {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
+        + "".join(f", {k} {v}" for k, v in during.items())
     )
-    figures = []
-    for name, path in targets.items():
-        result = asyncio.run(_load(base_url, path, requests=requests, budget=budget))
-        p99 = result.p99()
-        notes = (
-            f"{result.requests} requests in {result.seconds:.1f} s ({result.requests / result.seconds:.0f}/s), "
-            f"{CLIENTS} clients, p50 {percentile(result.latencies_ms, 50) if result.latencies_ms else 0:.1f} ms, "
-            f"errors {len(result.errors)}"
+    ok_all = not result.errors and not baseline.errors
+    figures = [
+        Figure(
+            area=AREA,
+            name=f"open loop {RATE:.0f}/s mix, p99",
+            engine=engine_name,
+            value=result.p(99),
+            unit="ms",
+            baseline_name="p99 trivial route, same rate",
+            baseline_value=baseline.p(99),
+            target=f"p99 < {TARGET_P99_MS:.0f} ms, 0 errors",
+            ok=result.p(99) < TARGET_P99_MS and ok_all,
+            notes=_open_notes(result) + "; " + context,
         )
-        if result.errors:
-            notes += f" (first: {result.errors[0]})"
+    ]
+    for label in WEIGHTS:
+        p99 = result.p(99, label)
         figures.append(
             Figure(
                 area=AREA,
-                name=f"p99 {name}",
+                name=f"open loop p99 {label}",
                 engine=engine_name,
                 value=p99,
                 unit="ms",
-                baseline_name=f"p99 {baseline_path}",
-                baseline_value=baseline.p99(),
-                target=f"p99 < {TARGET_P99_MS:.0f} ms, 0 errors",
-                ok=p99 < TARGET_P99_MS and not result.errors and not baseline.errors,
-                notes=notes,
+                baseline_name="p99 trivial route, same rate",
+                baseline_value=baseline.p(99),
+                target=f"p99 < {TARGET_P99_MS:.0f} ms",
+                ok=p99 < TARGET_P99_MS and ok_all,
+                notes=f"{len(result.by_label.get(label, []))} requests, p50 {result.p(50, label):.1f} ms",
             )
         )
     return figures
 
 
-async def _load(
-    base_url: str, path: Callable[[int], str], *, requests: int, budget: float, ok_404: bool = False
-) -> LoadResult:
-    """CLIENTS concurrent clients share `requests` requests; stops at the count or after `budget` seconds."""
-    result = LoadResult()
-    counter = iter(range(requests))
-    deadline = time.perf_counter() + budget
-    rng = random.Random(SEED)
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-
-    async def client_loop(client: httpx.AsyncClient, index: int) -> None:
-        # Ramp-up: the clients join one by one across one think time, as people arrive at a running service
-        # (50 requests fired in the same instant would measure a burst no user ever makes, not steady load).
-        await asyncio.sleep(THINK_SECONDS[1] * index / CLIENTS)
-        for i in counter:
-            if time.perf_counter() > deadline:
-                return
-            url = path(i)
-            start = time.perf_counter()
-            try:
-                response = await client.get(url)
-            except httpx.HTTPError as exc:
-                result.errors.append(f"{url}: {type(exc).__name__}")
-                continue
-            elapsed = (time.perf_counter() - start) * 1000
-            if response.status_code == 200 or (ok_404 and response.status_code == 404):
-                result.latencies_ms.append(elapsed)
-            else:
-                result.errors.append(f"{url}: HTTP {response.status_code}")
-            await asyncio.sleep(rng.uniform(*THINK_SECONDS))
-
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0) as client:
-        await client.get(path(0))  # warm-up: imports, first connection, caches
-        started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client, k) for k in range(CLIENTS)))
-        result.seconds = time.perf_counter() - started
-    return result
+def _open_notes(result: Samples) -> str:
+    sent = result.answered + len(result.errors)
+    notes = (
+        f"{sent} requests in {result.seconds:.0f} s ({sent / result.seconds:.0f}/s), p50 {result.p(50):.1f} ms, "
+        f"at most {result.max_in_flight} in flight, errors {len(result.errors)}"
+    )
+    if result.errors:
+        notes += f" (first: {result.errors[0]})"
+    slowest = ", ".join(f"{label} {ms:.0f} ms at {at:.0f} s" for ms, at, label in result.slowest[:3])
+    return f"{notes}; slowest: {slowest}"
 
 
-def _pick_baseline(base_url: str) -> str:
-    with httpx.Client(base_url=base_url, timeout=10.0) as client:
-        for candidate in BASELINE_CANDIDATES:
-            if client.get(candidate).status_code == 200:
-                return candidate
-    return "/__baseline_unrouted__"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Data: contacts with varied scores, stages and last touches, two messages each, bulk inserted
-# ---------------------------------------------------------------------------------------------------------
-
-
-def populate(eng: Engine, *, contacts: int) -> list[str]:
-    """Bulk-insert `contacts` contacts (1% flagged spam) with two messages each; returns the usernames."""
-    rng = random.Random(SEED)
-    now = datetime.now(UTC)
-    usernames = [f"loaduser{i:06d}" for i in range(contacts)]
-    contact_rows = []
-    message_rows = []
-    for name in usernames:
-        contact_id = uuid.uuid4()
-        touched = now - timedelta(days=rng.uniform(0, 120)) if rng.random() < 0.9 else None
-        contact_rows.append(
-            {
-                "id": contact_id,
-                "instagram_username": name,
-                "display_name": name.title(),
-                "relationship_score": rng.randint(0, 100),
-                "relationship_stage": rng.choice(STAGES[:6]),
-                "last_meaningful_touch": touched,
-                "tags": ["spam"] if rng.random() < 0.01 else [],
-                "what_theyre_building": "a newsletter" if rng.random() < 0.3 else None,
-                "trust_signals": [],
-                "fit_signals": [],
-                "value_delivered_log": [],
-            }
+def _closed_figures(server: Server, engine_name: str, usernames: list[str], seconds: float) -> list[Figure]:
+    mix = Mix(usernames, seed=SEED + 1)
+    loaded = asyncio.run(closed_loop(server.base_url, mix.draw, clients=CLIENTS, seconds=seconds))
+    base = asyncio.run(closed_loop(server.base_url, trivial, clients=CLIENTS, seconds=seconds))
+    throughput = loaded.answered / loaded.seconds
+    base_throughput = base.answered / base.seconds
+    return [
+        Figure(
+            area=AREA,
+            name=f"closed loop saturation, mix ({CLIENTS} clients)",
+            engine=engine_name,
+            value=throughput,
+            unit="req/s",
+            baseline_name="trivial route, same clients",
+            baseline_value=base_throughput,
+            target=f">= {RATE:.0f} req/s (the open-loop rate), 0 errors",
+            ok=throughput >= RATE and not loaded.errors and not base.errors,
+            notes=(
+                f"p50 {loaded.p(50):.0f} ms, p99 {loaded.p(99):.0f} ms under saturation; trivial p50 "
+                f"{base.p(50):.1f} ms; errors {len(loaded.errors) + len(base.errors)}"
+                + (f" (first: {(loaded.errors + base.errors)[0]})" if loaded.errors or base.errors else "")
+            ),
         )
-        for k in range(2):
-            message_rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "contact_id": contact_id,
-                    "message_text": f"hey {name}, how is the launch going? ({k})",
-                    "is_outbound": k == 0,
-                    "sent_by_automation": False,
-                    "sent_at": (touched or now) - timedelta(hours=k),
-                }
-            )
-    with eng.begin() as conn:
-        for start in range(0, len(contact_rows), 5_000):
-            conn.execute(insert(Contact), contact_rows[start : start + 5_000])
-        for start in range(0, len(message_rows), 5_000):
-            conn.execute(insert(Message), message_rows[start : start + 5_000])
-        if eng.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))
-    return usernames
+    ]
 
 
-# ---------------------------------------------------------------------------------------------------------
-# The server: uvicorn in a child process, loopback only, stopped when the block ends
-# ---------------------------------------------------------------------------------------------------------
+def _open(server: Server, draw: Callable[[], Request], *, seconds: float, warmup: float) -> Samples:
+    return asyncio.run(open_loop(server.base_url, draw, rate=RATE, seconds=seconds, warmup=warmup, seed=SEED))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serve(database_url: str) -> Iterator[str]:
-    """Run the app under uvicorn on 127.0.0.1 for the block; yields its base URL."""
-    port = _free_port()
-    home = data_path("api_load_home")
-    home.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVERREACH_")}
-    env |= {
-        "EVERREACH_DATABASE_URL": database_url,
-        "EVERREACH_DATA_DIR": str(home),
-        "EVERREACH_CONFIG": str(home / "none.toml"),
-    }
-    log = data_path("api_load_server.log").open("w")
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "everreach.http.app:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base_url, server)
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-def _wait_ready(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}; see {data_path('api_load_server.log')}")
-        try:
-            httpx.get(f"{base_url}/api/v1/openapi.json", timeout=2.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer within 60 s")
+def _db_activity(eng: Engine) -> dict[str, int]:
+    """PostgreSQL counters of background work that can stall requests (checkpoints, autovacuum passes)."""
+    if eng.dialect.name != "postgresql":
+        return {}
+    with eng.connect() as conn:
+        checkpoints = conn.execute(
+            text("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        ).scalar_one()
+        vacuums = conn.execute(
+            text("SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables")
+        ).scalar_one()
+    return {"checkpoints": int(checkpoints), "autovacuum passes": int(vacuums)}

@@ -15,6 +15,7 @@ from everreach.config import Settings, get_settings
 from everreach.db import migrate
 from everreach.db.engine import make_engine, session_factory
 from everreach.errors import DatabaseError
+from everreach.http.admission import MAX_IN_APP, AdmissionGate
 from everreach.http.api import router as api_router
 from everreach.http.errors import install_error_handlers
 from everreach.http.headers import SecurityHeaders
@@ -25,14 +26,17 @@ from everreach.http.security import SecurityMiddleware
 from everreach.http.webhooks.router import router as webhook_router
 from everreach.ingest.jobs import ImportJobs
 
+#: Pooled connections: at least one per request the admission gate lets in (a request holds one between thread
+#: trips, see http.admission), on both engines; PostgreSQL keeps 20 open, so a burst never waits for a new
+#: server process to be forked (the 5-connection default does).
+POOL = {"pool_size": 20, "max_overflow": 20}
+assert POOL["pool_size"] + POOL["max_overflow"] >= MAX_IN_APP
+
 
 def open_database(settings: Settings) -> Engine:
     """An engine on the configured database, at the current migration (SQLite is migrated on first use)."""
     url = settings.resolved_database_url()
-    # A server keeps its PostgreSQL connections: one per worker thread that may hold a session at once, so a
-    # burst of requests never waits for a new server process to be forked (the 5-connection default does).
-    pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
-    engine = make_engine(url, **pool)
+    engine = make_engine(url, **POOL)
     try:
         if engine.dialect.name == "sqlite":
             migrate.upgrade(engine)
@@ -69,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.imports = ImportJobs(sessions=app.state.sessions, upload_dir=settings.data_dir / "uploads")
-    # Outermost last: headers on every answer, then Host/Origin, login throttle, token/CSRF/size, input checks.
+    # Outermost last: headers on every answer, then Host/Origin, login throttle, token/CSRF/size, input checks,
+    # and innermost the admission gate (only requests that passed every check wait for a place).
+    app.add_middleware(AdmissionGate)
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(LoginThrottle)

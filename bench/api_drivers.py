@@ -1,0 +1,142 @@
+"""Two ways to load the server: open loop (requests arrive at a fixed rate) and closed loop (to saturation).
+
+Open loop: arrivals are a Poisson process at `rate` per second, each sent at its own time whatever the others
+are doing, as independent people would; latency counts from the scheduled arrival, so a server (or client)
+falling behind shows up as latency instead of silently lowering the rate ("coordinated omission").
+Closed loop: `clients` connections each send the next request as soon as the last answer arrives, no pause,
+so the server runs flat out; the throughput is what it can serve, compared with the trivial route's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench.api_mix import Request
+from bench.common import percentile
+
+#: How long after the last arrival unanswered requests are still waited for.
+GRACE_SECONDS = 30.0
+
+
+@dataclass
+class Samples:
+    """Latencies (ms) by label of the successful requests, the failures, and how the run went."""
+
+    by_label: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    max_in_flight: int = 0
+    slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (ms, at s into the run, label)
+
+    def add(self, request: Request, ms: float, at: float) -> None:
+        """Record one answered request."""
+        self.by_label.setdefault(request.label, []).append(ms)
+        self.slowest = sorted([*self.slowest, (ms, at, request.label)], reverse=True)[:5]
+
+    def all(self) -> list[float]:
+        """Every latency."""
+        return [ms for samples in self.by_label.values() for ms in samples]
+
+    @property
+    def answered(self) -> int:
+        """Successful requests."""
+        return sum(len(s) for s in self.by_label.values())
+
+    def p(self, q: float, label: str | None = None) -> float:
+        """The q-th percentile latency (of one label, or all); inf when none succeeded."""
+        samples = self.all() if label is None else self.by_label.get(label, [])
+        return percentile(samples, q) if samples else float("inf")
+
+
+def _client(base_url: str, connections: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0)
+
+
+async def _send(client: httpx.AsyncClient, request: Request, samples: Samples | None, started: float) -> None:
+    """Send one request; latency from `started` (its scheduled time) to the end of the answer."""
+    try:
+        response = await client.request(request.method, request.path, json=request.json)
+    except httpx.HTTPError as exc:
+        if samples is not None:
+            samples.errors.append(f"{request.label} {request.path}: {type(exc).__name__}")
+        return
+    done = time.perf_counter()
+    if samples is None:
+        return
+    if response.status_code != request.ok:
+        samples.errors.append(f"{request.label} {request.path}: HTTP {response.status_code} {response.text[:120]}")
+        return
+    samples.add(request, (done - started) * 1000, started)
+
+
+async def open_loop(
+    base_url: str, draw: Callable[[], Request], *, rate: float, seconds: float, warmup: float, seed: int
+) -> Samples:
+    """Poisson arrivals at `rate`/s for `seconds` (after `warmup` seconds of the same, not recorded)."""
+    rng = random.Random(seed)
+    samples = Samples()
+    async with _client(base_url, 512) as client:
+        await _arrivals(client, draw, rng, rate=rate, seconds=warmup, samples=None)
+        started = time.perf_counter()
+        await _arrivals(client, draw, rng, rate=rate, seconds=seconds, samples=samples)
+        samples.seconds = time.perf_counter() - started
+    samples.slowest = [(ms, at - started, label) for ms, at, label in samples.slowest]
+    return samples
+
+
+async def _arrivals(
+    client: httpx.AsyncClient,
+    draw: Callable[[], Request],
+    rng: random.Random,
+    *,
+    rate: float,
+    seconds: float,
+    samples: Samples | None,
+) -> None:
+    start = time.perf_counter()
+    at = 0.0
+    in_flight: set[asyncio.Task[None]] = set()
+    while True:
+        at += rng.expovariate(rate)
+        if at >= seconds:
+            break
+        delay = start + at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(_send(client, draw(), samples, start + at))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+        if samples is not None:
+            samples.max_in_flight = max(samples.max_in_flight, len(in_flight))
+    if in_flight:
+        # Bounded: what has no answer GRACE_SECONDS after the last arrival is cancelled and counted as failed.
+        _done, late = await asyncio.wait(set(in_flight), timeout=GRACE_SECONDS)
+        for task in late:
+            task.cancel()
+        if samples is not None and late:
+            samples.errors += [f"no answer within {GRACE_SECONDS:.0f} s of the run's end"] * len(late)
+
+
+async def closed_loop(base_url: str, draw: Callable[[], Request], *, clients: int, seconds: float) -> Samples:
+    """`clients` connections, each sending its next request as soon as the previous one is answered."""
+    samples = Samples()
+    async with _client(base_url, clients) as client:
+        # Warm every connection first (all at once, or they would reuse one).
+        await asyncio.gather(*(_send(client, draw(), None, time.perf_counter()) for _ in range(clients)))
+        deadline = time.perf_counter() + seconds
+
+        async def one_client() -> None:
+            while time.perf_counter() < deadline:
+                await _send(client, draw(), samples, time.perf_counter())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        samples.seconds = time.perf_counter() - started
+    return samples

@@ -1,0 +1,40 @@
+"""At most `MAX_IN_APP` requests inside the app at once; the others wait their turn, in arrival order.
+
+A request's database session spans three trips through the worker-thread pool (the session dependency, the
+handler, the commit), and between trips it holds a pooled connection and, for a write, the writer's turn. When
+more requests arrive than the pool has threads (a burst, or a rate above what one process serves), every thread
+can end up waiting for a connection or a turn that is held by a request waiting for a thread: nothing moves
+until the 30 s timeouts, and those answers are 500s ("QueuePool limit reached", "database is locked"). Found
+by bench/api_load at 200 requests/s. Keeping fewer requests inside than there are threads (and at least as
+many pooled connections as requests inside) means every admitted request always finds a thread and a
+connection; the rest wait here, in the event loop, costing nothing but time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: Requests inside the app at once: under the worker-thread pool's 40 (each holds at most one thread at a time),
+#: and no more than the database pool's connections (http.app.POOL).
+MAX_IN_APP = 24
+
+
+class AdmissionGate:
+    """ASGI middleware: a first-come, first-served gate in front of the app (HTTP requests only)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_IN_APP) -> None:
+        self.app = app
+        self.limit = limit
+        self._gate: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wait for a place, run the request, give the place back (also when the client goes away)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._gate is None:  # made in the server's event loop, on the first request
+            self._gate = asyncio.Semaphore(self.limit)
+        async with self._gate:
+            await self.app(scope, receive, send)

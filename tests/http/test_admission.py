@@ -1,0 +1,79 @@
+"""The admission gate: at most N requests inside the app, the rest wait in arrival order (found by bench/api_load).
+
+Without it, 200 requests/s on one process filled the worker-thread pool with requests waiting for a database
+connection (or the writer's turn) held by requests waiting for a thread: 500s after 30 s, "QueuePool limit
+reached" and "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from everreach.config import Settings
+from everreach.http.admission import MAX_IN_APP, AdmissionGate
+from everreach.http.app import POOL, create_app
+
+
+class Recorder:
+    """An app that holds each request a moment and records how many were inside at once, and their order."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.most = 0
+        self.order: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        self.order.append(scope["path"])
+        await asyncio.sleep(0.01)
+        self.inside -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def _burst(app: AdmissionGate, n: int) -> list[int]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+
+        async def one(i: int) -> int:
+            await asyncio.sleep(i * 0.0005)  # arrivals in a known order
+            return (await client.get(f"/{i}")).status_code
+
+        return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+def test_at_most_the_limit_inside_and_first_come_first_served() -> None:
+    inner = Recorder()
+    statuses = asyncio.run(_burst(AdmissionGate(inner, limit=3), 40))
+    assert statuses == [200] * 40
+    assert inner.most == 3
+    assert inner.order == [f"/{i}" for i in range(40)]
+
+
+def test_a_request_that_fails_gives_its_place_back() -> None:
+    calls = 0
+
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("handler bug")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    gate = AdmissionGate(broken, limit=1)
+    with pytest.raises(RuntimeError):
+        asyncio.run(_burst(gate, 1))
+    assert asyncio.run(_burst(gate, 5)) == [200] * 5  # the failed request's place came back
+    assert calls == 6
+
+
+def test_the_app_is_gated_with_a_connection_for_every_admitted_request(db_url: str) -> None:
+    app = create_app(Settings(database_url=db_url))
+    assert any(m.cls is AdmissionGate for m in app.user_middleware)
+    assert app.state.engine.pool.size() + POOL["max_overflow"] >= MAX_IN_APP
+    assert MAX_IN_APP < 40  # under the worker-thread pool (anyio's default 40 threads)
