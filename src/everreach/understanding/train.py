@@ -64,7 +64,7 @@ def training_set(definitions: Definitions) -> tuple[list[str], NDArray[np.float6
     rows: list[list[int]] = []
     outbound: list[bool] = []
     for i, cls in enumerate(classes):
-        for text in cls.examples:
+        for text in cls.training:
             texts.append(text)
             outbound.append(cls.outbound)
             # A fit signal is a friction the user named: its phrases teach describes_friction too.
