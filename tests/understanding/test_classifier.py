@@ -52,8 +52,26 @@ def test_every_match_carries_its_evidence(seed_classifier: Classifier) -> None:
     opinion = next(c for c in seed_classifier.classes if c.key == "asks_opinion")
     assert match.nearest_phrase in opinion.examples
     assert match.source == "model"
-    signal = next(m for m in seed_classifier.classify([MessageToRead("my dms are a mess", False)])[0])
-    assert (signal.kind, signal.product, signal.source) == ("fit_signal", "everreach", "both")
+    found = seed_classifier.classify([MessageToRead("my dms are a mess", False)])[0]
+    signal = next(m for m in found if m.kind == "fit_signal")
+    assert (signal.key, signal.product, signal.source) == ("network_messy", "everreach", "model")
+    friction = next(m for m in found if m.key == "describes_friction")
+    assert friction.probability >= signal.probability  # a signal is a friction the user named
+
+
+def test_the_lexical_matcher_adds_exact_phrasings_the_model_misses(seed_classifier: Classifier) -> None:
+    text = "i never follow up with anyone lol"  # a seed phrase, but negated: the model alone reads it as none
+    column = next(i for i, c in enumerate(seed_classifier.classes) if c.key == "follow_up_messy")
+    assert seed_classifier.probabilities([MessageToRead(text, False)])[0][column] < 0.5
+    found = {m.key: m for m in seed_classifier.classify([MessageToRead(text, False)])[0]}
+    assert found["follow_up_messy"].source == "lexical"
+    assert found["follow_up_messy"].nearest_phrase == "i never follow up"
+    assert "describes_friction" in found
+
+
+def test_each_sentence_is_read(seed_classifier: Classifier) -> None:
+    text = "thanks so much for the call yesterday! also my inbox is total chaos these days"
+    assert {"thanks", "network_messy", "describes_friction"} <= keys(seed_classifier, text)
 
 
 def test_a_batch_reads_like_one_message_at_a_time(seed_classifier: Classifier) -> None:

@@ -53,7 +53,7 @@ def test_heldout_set_covers_what_the_issue_asks() -> None:
 def test_no_heldout_or_dev_text_in_the_definitions() -> None:
     users = [SignalDefinition(s["product"], s["key"], s["description"], tuple(s["phrases"])) for s in USER_SIGNALS]
     definitions = build_definitions(tuple(seed_signals() + users))
-    trained = {_normal(t) for c in definitions.classes for t in c.examples}
+    trained = {_normal(t) for c in definitions.classes for t in c.training}
     trained |= {_normal(t) for t in (*definitions.none_inbound, *definitions.none_outbound)}
     for labelled in (HELDOUT, DEV):
         texts = {_normal(json.loads(line)["text"]) for line in labelled.read_text().splitlines()}
