@@ -31,6 +31,7 @@ LEXICAL_NAME = "lexical"
 LEXICAL_GATE = 0.005
 
 F32 = NDArray[np.float32]
+F64 = NDArray[np.float64]
 Lexical = dict[int, list[tuple[int, float, str]]]
 
 
@@ -52,7 +53,6 @@ class Classifier:
         self._friction = next(
             (i for i, cl in enumerate(self.classes) if cl.kind == "intent" and cl.key == "describes_friction"), None
         )
-        self._is_signal = np.array([cl.kind == "fit_signal" for cl in self.classes], dtype=bool)
         # Without the model the lexical matcher covers intents too; beside the model, fit signals only.
         lexical_classes = [i for i, cl in enumerate(self.classes) if model is None or cl.kind == "fit_signal"]
         self.lexical = Matcher((str(i), p) for i in lexical_classes for p in self.classes[i].examples)
@@ -112,7 +112,7 @@ class Classifier:
                 counts[self._lexical_signals[signal], j] = count
         self._lexical_weight = np.ascontiguousarray(np.hstack([self._lexical_weight, counts]))
 
-    def _probabilities(self, texts: list[str], outbound: NDArray[np.bool_]) -> tuple[F32, F32, F32]:
+    def _probabilities(self, texts: list[str], outbound: NDArray[np.bool_]) -> tuple[F32, F32, F64]:
         """Class probabilities per text, each text's projection (for the nearest example phrase), and the
         most phrase tokens its words can give any one signal of the lexical matcher (Matcher.weights)."""
         c = len(self.classes)
@@ -128,7 +128,7 @@ class Classifier:
         n = len(reading.starts)
         # Column by column, each a contiguous row of the (columns x words) table: bincount sums per sentence
         # far faster than a reduceat over rows.
-        sums = np.stack([np.bincount(reading.sentence, row[reading.words], n) for row in self._table], axis=1)
+        sums: F64 = np.stack([np.bincount(reading.sentence, row[reading.words], n) for row in self._table], axis=1)
         negated = np.bincount(reading.sentence, np.isin(reading.words, self._negations), n) > 0
         first = np.flatnonzero(np.diff(reading.message, prepend=-1) != 0)
         owner = reading.message[first]
@@ -153,7 +153,7 @@ class Classifier:
             np.maximum(lexical, np.bincount(word_text, row[reading.words], len(texts)), out=lexical)
         return probs, projection, lexical
 
-    def _softmax(self, sums: F32, negated: NDArray[np.bool_], outbound: NDArray[np.bool_]) -> F32:
+    def _softmax(self, sums: F64, negated: NDArray[np.bool_], outbound: NDArray[np.bool_]) -> F32:
         """Per-class probabilities of rows of summed word columns, each in its direction's softmax."""
         assert self.weights is not None
         w, c = self.weights, len(self.classes)
@@ -218,7 +218,7 @@ class Classifier:
         outbound: NDArray[np.bool_],
         probs: F32,
         hits: NDArray[np.bool_],
-        weight: F32,
+        weight: F64,
     ) -> Lexical:
         """Lexical matches by row: (class column, similarity, phrase)."""
         rows = ~outbound if self.model is not None else np.ones(len(texts), dtype=bool)

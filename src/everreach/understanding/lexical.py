@@ -79,7 +79,9 @@ complete absolute utter big
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # Words of the multi-word rewrites above: alone they may reduce to nothing, together to a content token.
-_REWRITE_WORDS = frozenset("time over bad terrible awful horrible hopeless worst suck w t".split())
+_REWRITE_WORDS = frozenset(
+    ("time", "over", "bad", "terrible", "awful", "horrible", "hopeless", "worst", "suck", "w", "t")
+)
 
 
 def _stem(token: str) -> str:

@@ -37,10 +37,16 @@ def _byte_table() -> bytes:
 
 
 _BYTES = _byte_table()
-_BEFORE = tuple(
-    (a.encode(), b.encode())
-    for a, b in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", " "), ("\u201d", " "), ("\u2014", " "), ("\u2013", " "))
-) + ((b"\n", b" . "),)
+_REPLACED = (
+    ("\u2019", "'"),
+    ("\u2018", "'"),
+    ("\u201c", " "),
+    ("\u201d", " "),
+    ("\u2014", " "),
+    ("\u2013", " "),
+    ("\n", " . "),
+)
+_BEFORE = tuple((a.encode(), b.encode()) for a, b in _REPLACED)
 _SPACED = tuple(symbol.encode() for symbol in (*_KEPT_SYMBOLS, *BREAK_SYMBOLS))
 
 

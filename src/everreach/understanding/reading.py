@@ -1,9 +1,9 @@
 """Reading a batch of texts at once: word ids, the sentences they fall in, and the message of each sentence.
 
-The texts are joined with a separator and split into words in one pass over the whole batch (str.translate
-and str.split, the same words `model.words_of` finds); each word becomes an id through one dictionary
-look-up, a word never seen before is tokenised once (EmbeddingModel.word_ids). A message is cut into sentences at ". ; ! ?",
-at line breaks and at "…"; "!" and "?" stay words of the sentence they end, as they carry meaning.
+The texts are joined with a separator and split into words in one pass over the whole batch (model.split_words,
+the same words `model.words_of` finds); each word becomes an id through one dictionary look-up, a word never
+seen before is tokenised once (EmbeddingModel.word_ids). A message is cut into sentences at ". ; ! ?", at line
+breaks and at "…"; "!" and "?" stay words of the sentence they end, as they carry meaning.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def _softmax(z: F32) -> F32:
 
 def _fit_softmax(x: F32, labels: NDArray[np.int64], k: int) -> tuple[F32, F32]:
     """Weights (d, k) and bias (k,) of a class-balanced softmax over standardised features."""
-    n, d = x.shape
+    d = x.shape[1]
     onehot = np.eye(k, dtype=np.float32)[labels]
     counts = np.bincount(labels, minlength=k).astype(np.float32)
     sample = ((counts.sum() / k / np.maximum(counts, 1.0)) ** BALANCE)[labels].astype(np.float32)
