@@ -25,7 +25,7 @@ from everreach.understanding.train import NEGATIONS, RANK, Weights, fit
 from everreach.understanding.types import Match, MessageToRead
 
 INTENT_THRESHOLD = 0.5
-SIGNAL_THRESHOLD = 0.5
+SIGNAL_THRESHOLD = 0.4
 BATCH = 20_000
 LEXICAL_NAME = "lexical"
 LEXICAL_GATE = 0.005
@@ -188,6 +188,10 @@ class Classifier:
             keep = np.zeros_like(hits)
             keep[np.arange(len(keys)), best] = True
             hits[:, self._signal_cols] &= keep[:, self._signal_cols]
+            if self._friction is not None:
+                # A fit signal is a friction the user named: describes_friction too (its probability is at
+                # least the signal's, being its own plus every signal's).
+                hits[:, self._friction] |= hits[:, self._signal_cols].any(axis=1)
         lexical = self._lexical(texts, outbound, probs, hits, lexical_weight)
         rows, cols = np.nonzero(hits)
         order = np.lexsort((cols, -probs[rows, cols], rows))
