@@ -114,11 +114,12 @@ class Classifier:
 
     def _probabilities(self, texts: list[str], outbound: NDArray[np.bool_]) -> tuple[F32, F32, F64]:
         """Class probabilities per text, each text's projection (for the nearest example phrase), and the
-        most phrase tokens its words can give any one signal of the lexical matcher (Matcher.weights)."""
+        most phrase tokens its words can give each signal of the lexical matcher (Matcher.weights; columns in
+        the matcher's class order)."""
         c = len(self.classes)
         probs = np.zeros((len(texts), c), dtype=np.float32)
         projection = np.zeros((len(texts), RANK), dtype=np.float32)
-        lexical = np.zeros(len(texts), dtype=np.float64)
+        lexical = np.zeros((len(texts), self._lexical_weight.shape[0]), dtype=np.float64)
         if self._reader is None or self.weights is None:
             return probs, projection, lexical
         reading = self._reader.read(texts)
@@ -149,8 +150,8 @@ class Classifier:
         probs[owner] = best
         projection[owner] = per_text[:, c + 2 :]
         word_text = reading.message[reading.sentence]
-        for row in self._lexical_weight:
-            np.maximum(lexical, np.bincount(word_text, row[reading.words], len(texts)), out=lexical)
+        for k, row in enumerate(self._lexical_weight):
+            lexical[:, k] = np.bincount(word_text, row[reading.words], len(texts))
         return probs, projection, lexical
 
     def _softmax(self, sums: F64, negated: NDArray[np.bool_], outbound: NDArray[np.bool_]) -> F32:
@@ -230,10 +231,10 @@ class Classifier:
             if not self._signal_cols.size:
                 return {}
             # Beside the model the lexical matcher reads only what it could change: inbound messages where the
-            # model found no signal but is near one (on the evaluation and lexical test sets no lexical match
-            # lies below LEXICAL_GATE), and whose words can make up a phrase at all (two tokens of one signal).
-            signals = probs[:, self._signal_cols]
-            rows &= ~hits[:, self._signal_cols].any(axis=1) & (signals.max(axis=1) >= LEXICAL_GATE) & (weight >= 2)
+            # model found no signal but one is near, the model giving it at least LEXICAL_GATE (on the evaluation
+            # and lexical test sets no lexical match lies below) and the words two of its phrase tokens.
+            near = (probs[:, self._signal_cols] >= LEXICAL_GATE) & (weight >= 2)
+            rows &= ~hits[:, self._signal_cols].any(axis=1) & near.any(axis=1)
         found: Lexical = {}
         for row in np.flatnonzero(rows).tolist():
             matches = [
