@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from everreach.understanding import (
     INBOUND_INTENTS,
@@ -59,14 +61,19 @@ def test_every_match_carries_its_evidence(seed_classifier: Classifier) -> None:
     assert friction.probability >= signal.probability  # a signal is a friction the user named
 
 
-def test_the_lexical_matcher_adds_exact_phrasings_the_model_misses(seed_classifier: Classifier) -> None:
-    text = "i never follow up with anyone lol"  # a seed phrase, but negated: the model alone reads it as none
-    column = next(i for i, c in enumerate(seed_classifier.classes) if c.key == "follow_up_messy")
-    assert seed_classifier.probabilities([MessageToRead(text, False)])[0][column] < 0.5
-    found = {m.key: m for m in seed_classifier.classify([MessageToRead(text, False)])[0]}
+def test_the_lexical_matcher_adds_exact_phrasings_the_model_misses(
+    seed_classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unsure(sums: object, negated: object, outbound: NDArray[np.bool_]) -> NDArray[np.float32]:
+        # The model near every class (above the lexical gate) but sure of none.
+        return np.full((len(outbound), len(seed_classifier.classes)), 0.05, dtype=np.float32)
+
+    monkeypatch.setattr(seed_classifier, "_softmax", unsure)
+    found = {m.key: m for m in seed_classifier.classify([MessageToRead("i never follow up with anyone lol", False)])[0]}
     assert found["follow_up_messy"].source == "lexical"
     assert found["follow_up_messy"].nearest_phrase == "i never follow up"
-    assert "describes_friction" in found
+    assert found["describes_friction"].source == "lexical"  # a signal is a friction the user named
+    assert seed_classifier.classify([MessageToRead("lol", False)])[0] == ()
 
 
 def test_each_sentence_is_read(seed_classifier: Classifier) -> None:

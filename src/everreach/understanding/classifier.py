@@ -4,7 +4,8 @@ Reading is vectorised over a batch (reading.py): every distinct word's logit and
 computed once and kept; a sentence's are the sums of its words' rows. Each sentence of a message, and the
 whole message when it has several, goes through its direction's softmax (train.py); a class's probability in
 the message is its highest over those. describes_friction's probability is its own plus every fit signal's
-(a signal is a friction the user named). A class is recognised at probability >= its threshold; signals
+(a signal is a friction the user named); a signal learnt only from its user's few phrases is capped by the
+"a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
 exclude each other (only the likeliest is kept). Identical texts in a batch are read once. Fit signals and
 inbound intents apply to inbound messages, outbound intents to the owner's own messages not sent by
 automation; automated messages get nothing.
@@ -29,6 +30,7 @@ SIGNAL_THRESHOLD = 0.4
 BATCH = 20_000
 LEXICAL_NAME = "lexical"
 LEXICAL_GATE = 0.005
+PROBLEM_SCALE = 2.0  # a few-shot signal's probability is at most twice that of "a problem"
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -46,6 +48,10 @@ class Classifier:
         self.classes = definitions.classes
         c = len(self.classes)
         self._outbound = np.array([cls.outbound for cls in self.classes], dtype=bool)
+        self._heads = [(cls.kind, cls.key, cls.product) for cls in self.classes]
+        # Signals learnt from their own few phrases only (no packaged extra phrases): the problem gate applies.
+        few_shot = [i for i, cl in enumerate(self.classes) if cl.kind == "fit_signal" and not cl.extra]
+        self._few_shot = np.array(few_shot, dtype=np.int64)
         self._signal_cols = np.array([i for i, cl in enumerate(self.classes) if cl.kind == "fit_signal"], np.int64)
         self._thresholds = np.array(
             [SIGNAL_THRESHOLD if cl.kind == "fit_signal" else INTENT_THRESHOLD for cl in self.classes], np.float32
@@ -59,7 +65,7 @@ class Classifier:
         self.weights: Weights | None = None
         self._reader: Reader | None = None
         # Per word (columns), one row per score; float64 as np.bincount sums in float64 anyway.
-        self._table = np.zeros((c + 2 + RANK, 0), dtype=np.float64)
+        self._table = np.zeros((c + 4 + RANK, 0), dtype=np.float64)
         # Per lexical signal (rows) and word (columns): how many of that signal's phrase tokens the word gives.
         self._lexical_signals = {str(i): k for k, i in enumerate(lexical_classes)}
         self._lexical_weight = np.zeros((len(lexical_classes), 0), dtype=np.float64)
@@ -148,7 +154,7 @@ class Classifier:
             whole = self._softmax(per_text[several], text_negated[several], outbound[owner[several]])
             best[several] = np.maximum(best[several], whole)
         probs[owner] = best
-        projection[owner] = per_text[:, c + 2 :]
+        projection[owner] = per_text[:, c + 4 :]
         word_text = reading.message[reading.sentence]
         for k, row in enumerate(self._lexical_weight):
             lexical[:, k] = np.bincount(word_text, row[reading.words], len(texts))
@@ -158,9 +164,9 @@ class Classifier:
         """Per-class probabilities of rows of summed word columns, each in its direction's softmax."""
         assert self.weights is not None
         w, c = self.weights, len(self.classes)
-        projected = sums[:, c + 2 :]
+        projected = sums[:, c + 4 :]
         norm = np.sqrt(np.einsum("ij,ij->i", projected, projected)) + 1e-9
-        z = sums[:, : c + 2]
+        z = sums[:, : c + 4]
         if negated.any():
             z = z.copy()
             z[negated] += projected[negated] @ w.negated
@@ -173,6 +179,14 @@ class Classifier:
             group = np.exp(group - group.max(axis=1, keepdims=True))
             group /= group.sum(axis=1, keepdims=True)
             out[np.ix_(rows, columns[:-1])] = group[:, :-1]
+        if self._few_shot.size:
+            # A signal is no likelier than "this is a problem at all" (see train.Weights).
+            inbound = ~outbound
+            a_problem = z[np.ix_(inbound, w.problem)]
+            a_problem = 1.0 / (1.0 + np.exp(a_problem[:, 1] - a_problem[:, 0]))
+            few = self._few_shot
+            signals = out[np.ix_(inbound, few)]
+            out[np.ix_(inbound, few)] = np.minimum(signals, a_problem[:, None] * PROBLEM_SCALE)
         if self._friction is not None and self._signal_cols.size:
             out[:, self._friction] += out[:, self._signal_cols].sum(axis=1)
         return out
@@ -184,11 +198,13 @@ class Classifier:
         hits = (probs >= self._thresholds[None, :]) & (outbound[:, None] == self._outbound[None, :])
         if self._signal_cols.size:
             # Fit signals exclude each other: a message names one pain, so only the likeliest signal is kept.
-            signal_probs = np.where(hits[:, self._signal_cols], probs[:, self._signal_cols], -1.0)
-            best = self._signal_cols[np.argmax(signal_probs, axis=1)]
-            keep = np.zeros_like(hits)
-            keep[np.arange(len(keys)), best] = True
-            hits[:, self._signal_cols] &= keep[:, self._signal_cols]
+            signal_hits = hits[:, self._signal_cols]
+            several = np.flatnonzero(signal_hits.sum(axis=1) > 1)
+            if several.size:
+                signal_probs = np.where(signal_hits[several], probs[np.ix_(several, self._signal_cols)], -1.0)
+                best = self._signal_cols[np.argmax(signal_probs, axis=1)]
+                hits[np.ix_(several, self._signal_cols)] = False
+                hits[several, best] = True
             if self._friction is not None:
                 # A fit signal is a friction the user named: describes_friction too (its probability is at
                 # least the signal's, being its own plus every signal's).
@@ -201,17 +217,14 @@ class Classifier:
         results: list[tuple[Match, ...]] = [()] * len(keys)
         row_list, col_list = rows.tolist(), cols.tolist()
         prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
-        classes = self.classes
+        heads = self._heads
         i, n = 0, len(row_list)
         while i < n:
             row = row_list[i]
-            j = i
-            found = []
+            j = i + 1
             while j < n and row_list[j] == row:
-                cls = classes[col_list[j]]
-                found.append(Match(cls.kind, cls.key, cls.product, prob_list[j], nearest[j], "model"))
                 j += 1
-            results[row] = tuple(found)
+            results[row] = tuple([Match(*heads[col_list[k]], prob_list[k], nearest[k], "model") for k in range(i, j)])
             i = j
         for row, matches in lexical.items():
             results[row] = self._merge(results[row], matches)

@@ -14,6 +14,7 @@ reading a message is a sum of per-word scores (see classifier.py).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,16 +43,20 @@ class Weights:
     """Logits z = (s·scores + neg·(s·basis)·negated) / |s·basis| + neg·flag + bias for a text whose word
     vectors sum to s, neg its negation flag.
 
-    Columns: one per class (definitions order), then "none" of inbound, then "none" of outbound.
+    Columns: one per class (definitions order), "none" of inbound, "none" of outbound, then "a problem" and
+    "no problem": a two-way softmax over inbound messages, the fit signals' and describes_friction's phrases
+    against everything else (many examples of each, so it tells "my plants are thriving" from a problem
+    better than a signal learnt from its user's three phrases can: classifier.py caps such a signal with it).
     """
 
-    scores: F32  # (dim, classes + 2)
+    scores: F32  # (dim, classes + 4)
     basis: F32  # (dim, RANK)
-    negated: F32  # (RANK, classes + 2)
-    flag: F32  # (classes + 2,)
-    bias: F32  # (classes + 2,)
+    negated: F32  # (RANK, classes + 4)
+    flag: F32  # (classes + 4,)
+    bias: F32  # (classes + 4,)
     inbound: NDArray[np.int64]  # the columns of the inbound softmax (its "none" last)
     outbound: NDArray[np.int64]  # the columns of the outbound softmax (its "none" last)
+    problem: NDArray[np.int64]  # the columns of the problem softmax ("a problem" first)
 
 
 def negated(text: str) -> bool:
@@ -65,11 +70,10 @@ _OPENERS = ("honestly", "ok so", "tbh", "ugh", "haha", "hey", "so yeah", "omg", 
 _CLOSERS = ("lol", "haha", "tbh", "right now", "these days", "honestly", "to be fair", "at the moment", "😅", "!!")
 
 
-def _padded(text: str, k: int) -> str:
-    """The text with the k-th opener before it (k even) or closer after it (k odd)."""
-    if k % 2:
-        return f"{text} {_CLOSERS[(k // 2) % len(_CLOSERS)]}"
-    return f"{_OPENERS[(k // 2) % len(_OPENERS)]} {text}"
+def _padded(text: str) -> str:
+    """The text with an opener before it or a closer after it, chosen by the text alone (not its position)."""
+    k = zlib.crc32(text.encode())
+    return f"{text} {_CLOSERS[(k // 7) % len(_CLOSERS)]}" if k % 2 else f"{_OPENERS[k % len(_OPENERS)]} {text}"
 
 
 def _basis(embedded: F32) -> F32:
@@ -112,6 +116,8 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
     c = len(classes)
     inbound = np.array([i for i, cls in enumerate(classes) if not cls.outbound] + [c], dtype=np.int64)
     outbound = np.array([i for i, cls in enumerate(classes) if cls.outbound] + [c + 1], dtype=np.int64)
+    problem = np.array([c + 2, c + 3], dtype=np.int64)
+    problems = {i for i, cls in enumerate(classes) if cls.kind == "fit_signal" or cls.key == "describes_friction"}
     groups: list[tuple[NDArray[np.int64], list[tuple[str, int]]]] = []
     for columns, is_out, none in (
         (inbound, False, definitions.none_inbound),
@@ -119,14 +125,15 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
     ):
         rows = [(t, i) for i, cls in enumerate(classes) if cls.outbound == is_out for t in cls.training]
         rows += [(t, c + int(is_out)) for t in none]
-        groups.append((columns, rows + [(_padded(t, k), label) for k, (t, label) in enumerate(rows)]))
+        groups.append((columns, rows + [(_padded(t), label) for t, label in rows]))
+    groups.append((problem, [(t, c + 2 if label in problems else c + 3) for t, label in groups[0][1]]))
     everything = [t for _, rows in groups for t, _ in rows]
     embedded = model.embed(everything)
     basis = _basis(embedded)
-    scores = np.zeros((model.dim, c + 2), dtype=np.float32)
-    negated_scores = np.zeros((RANK, c + 2), dtype=np.float32)
-    flag = np.zeros(c + 2, dtype=np.float32)
-    bias = np.full(c + 2, -30.0, dtype=np.float32)  # a column outside a group never wins in it
+    scores = np.zeros((model.dim, c + 4), dtype=np.float32)
+    negated_scores = np.zeros((RANK, c + 4), dtype=np.float32)
+    flag = np.zeros(c + 4, dtype=np.float32)
+    bias = np.full(c + 4, -30.0, dtype=np.float32)  # a column outside a group never wins in it
     offset = 0
     for columns, rows in groups:
         e = embedded[offset : offset + len(rows)]
@@ -144,4 +151,4 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
         flag[columns] = folded[dim]
         negated_scores[:, columns] = folded[dim + 1 :]
         bias[columns] = b - mean @ folded
-    return Weights(scores, basis, negated_scores, flag, bias, inbound, outbound)
+    return Weights(scores, basis, negated_scores, flag, bias, inbound, outbound, problem)
