@@ -85,6 +85,19 @@ def package_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def split_many(texts: list[str]) -> list[list[str]]:
+    """split_words of each text, in one pass over them all (the texts joined with NUL, a break of its own)."""
+    if any("\x00" in t for t in texts):
+        texts = [t.replace("\x00", " ") for t in texts]
+    out: list[list[str]] = [[]]
+    for word in split_words("\x00".join(texts).lower()):
+        if word == "\x00":
+            out.append([])
+        else:
+            out[-1].append(word)
+    return out if texts else []
+
+
 def readable(word: str) -> bool:
     """Whether the model reads this word: not a break, not a long run with digits (ids, links), not "'"."""
     if len(word) > 4 and any(ch.isdigit() for ch in word):
@@ -134,12 +147,17 @@ class EmbeddingModel:
 
     def embed(self, texts: list[str]) -> Vector:
         """Mean-pooled embeddings of the texts (zeros for a text with no words), one row each."""
+        index = self.word_index
+        split = split_many(texts)
+        # Every cached word is readable (only readable words are ever cached): check the new ones alone.
+        self.word_ids([w for w in dict.fromkeys(w for words in split for w in words if w not in index) if readable(w)])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids = [i for i in self.word_ids(words_of(text)) if i >= 0]
-            tokens = np.concatenate([self.word_tokens[i] for i in ids]) if ids else np.zeros(0, np.int64)
-            if tokens.size:
-                out[row] = self.embedding[tokens].mean(axis=0, dtype=np.float32)
+        for row, words in enumerate(split):
+            ids = [index[w] for w in words if w in index]
+            if ids:
+                tokens = np.concatenate([self.word_tokens[i] for i in ids])
+                if tokens.size:
+                    out[row] = self.embedding[tokens].mean(axis=0, dtype=np.float32)
         return out
 
 

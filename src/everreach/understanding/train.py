@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from everreach.understanding.definitions import Definitions
-from everreach.understanding.model import EmbeddingModel, words_of
+from everreach.understanding.model import EmbeddingModel, split_many
 
 _NEGATIONS_TEXT = """
 not no never nothing nobody none nowhere without zero cant can't cannot dont don't doesnt doesn't didnt didn't
@@ -57,11 +57,6 @@ class Weights:
     inbound: NDArray[np.int64]  # the columns of the inbound softmax (its "none" last)
     outbound: NDArray[np.int64]  # the columns of the outbound softmax (its "none" last)
     problem: NDArray[np.int64]  # the columns of the problem softmax ("a problem" first)
-
-
-def negated(text: str) -> bool:
-    """Whether the text holds a negation word."""
-    return not NEGATIONS.isdisjoint(words_of(text))
 
 
 # Everyday openers and closers: each example is learnt once more wrapped in one of them, so the chat around
@@ -139,7 +134,7 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
         e = embedded[offset : offset + len(rows)]
         offset += len(rows)
         unit = e / (np.linalg.norm(e @ basis, axis=1, keepdims=True) + 1e-9)
-        neg = np.array([negated(t) for t, _ in rows], dtype=np.float32)[:, None]
+        neg = np.array([not NEGATIONS.isdisjoint(w) for w in split_many([t for t, _ in rows])], np.float32)[:, None]
         x = np.hstack([unit, neg, neg * (unit @ basis)])
         mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
         position = {int(col): j for j, col in enumerate(columns)}
