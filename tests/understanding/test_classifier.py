@@ -14,6 +14,7 @@ from everreach.understanding import (
     SignalDefinition,
     get_classifier,
 )
+from everreach.understanding.definitions import Definitions, build_definitions
 from tests.understanding.conftest import seed_signals
 
 
@@ -98,3 +99,20 @@ def test_cached_by_the_definitions() -> None:
     other = get_classifier(changed)
     assert other is not first
     assert other.definitions_key != first.definitions_key
+
+
+def test_texts_read_before_come_from_a_bounded_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from everreach.understanding import classifier as classifier_module
+
+    fresh = Classifier(seed_classifier_definitions(), get_classifier(seed_signals()).model, "test")
+    monkeypatch.setattr(classifier_module, "MEMO_SIZE", 4)
+    texts = [f"thanks for the tip number {n}" for n in range(6)] + ["my inbox is chaos"]
+    first = [fresh.classify([MessageToRead(t, False)])[0] for t in texts]  # the memo takes one batch at a time
+    assert 0 < len(fresh._memo) <= 4
+    again = fresh.classify([MessageToRead(t, False) for t in reversed(texts)])
+    assert again == first[::-1]
+    assert fresh.classify([MessageToRead("my inbox is chaos", True, automated=True)]) == [()]
+
+
+def seed_classifier_definitions() -> Definitions:
+    return build_definitions(tuple(seed_signals()))

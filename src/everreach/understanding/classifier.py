@@ -14,6 +14,7 @@ automation; automated messages get nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,10 @@ from everreach.understanding.types import Match, MessageToRead
 INTENT_THRESHOLD = 0.5
 SIGNAL_THRESHOLD = 0.4
 BATCH = 20_000
+# Texts whose matches are kept for the next batches (DMs repeat: "thanks!", "sounds good"); about 20 MB.
+# Bounded by MEMO_SIZE as long as BATCH is at most half of it.
+MEMO_SIZE = 100_000
+_NOTHING = ("", True)  # an empty message of the owner: never matches anything
 LEXICAL_NAME = "lexical"
 LEXICAL_GATE = 0.005
 PROBLEM_SCALE = 2.0  # a few-shot signal's probability is at most twice that of "a problem"
@@ -49,6 +54,7 @@ class Classifier:
         c = len(self.classes)
         self._outbound = np.array([cls.outbound for cls in self.classes], dtype=bool)
         self._heads = [(cls.kind, cls.key, cls.product) for cls in self.classes]
+        self._memo: dict[tuple[str, bool], tuple[Match, ...]] = {}
         # Signals learnt from their own few phrases only (no packaged extra phrases): the problem gate applies.
         few_shot = [i for i, cl in enumerate(self.classes) if cl.kind == "fit_signal" and not cl.extra]
         self._few_shot = np.array(few_shot, dtype=np.int64)
@@ -86,15 +92,22 @@ class Classifier:
     def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
         """One tuple per message (same order): matches over the threshold, best first."""
         out: list[tuple[Match, ...]] = []
+        memo = self._memo
         for start in range(0, len(messages), BATCH):
-            # Each distinct (text, direction) is read once; automated messages of the owner get nothing (-1).
-            index: dict[tuple[str, bool], int] = {}
-            slots = [
-                -1 if m.is_outbound and m.automated else index.setdefault((m.text, m.is_outbound), len(index))
+            # A (text, direction) read before is taken from the memo; the others are read once each, however
+            # often they repeat. Automated messages of the owner read as an empty one: nothing.
+            keys = [
+                _NOTHING if m.is_outbound and m.automated else (m.text, m.is_outbound)
                 for m in messages[start : start + BATCH]
             ]
-            results = [*self._classify_distinct(list(index)), ()]
-            out.extend([results[s] for s in slots])
+            known = [memo.get(key) for key in keys]
+            missing = list(dict.fromkeys(key for key, got in zip(keys, known, strict=True) if got is None))
+            if missing:
+                if len(memo) + len(missing) > MEMO_SIZE:
+                    for key in list(islice(memo, len(memo) // 2)):  # the older half goes
+                        del memo[key]
+                memo.update(zip(missing, self._classify_distinct(missing), strict=True))
+            out.extend([memo[key] if got is None else got for key, got in zip(keys, known, strict=True)])
         return out
 
     def probabilities(self, messages: Sequence[MessageToRead]) -> F32:
