@@ -112,6 +112,9 @@ def test_texts_read_before_come_from_a_bounded_memo(monkeypatch: pytest.MonkeyPa
     again = fresh.classify([MessageToRead(t, False) for t in reversed(texts)])
     assert again == first[::-1]
     assert fresh.classify([MessageToRead("my inbox is chaos", True, automated=True)]) == [()]
+    long = "my inbox is chaos and i never know what to post. " * 8  # long texts rarely repeat: not kept
+    assert fresh.classify([MessageToRead(long, False)])[0]
+    assert (long, False) not in fresh._memo
 
 
 def seed_classifier_definitions() -> Definitions:

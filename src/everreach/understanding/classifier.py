@@ -29,9 +29,10 @@ from everreach.understanding.types import Match, MessageToRead
 INTENT_THRESHOLD = 0.5
 SIGNAL_THRESHOLD = 0.4
 BATCH = 20_000
-# Texts whose matches are kept for the next batches (DMs repeat: "thanks!", "sounds good"); about 20 MB.
-# Bounded by MEMO_SIZE as long as BATCH is at most half of it.
+# Texts whose matches are kept for the next batches (DMs repeat: "thanks!", "sounds good"): at most MEMO_SIZE
+# (as long as BATCH is at most half of it) of at most MEMO_TEXT characters; about 330 bytes an entry.
 MEMO_SIZE = 100_000
+MEMO_TEXT = 200
 _NOTHING = ("", True)  # an empty message of the owner: never matches anything
 LEXICAL_NAME = "lexical"
 LEXICAL_GATE = 0.005
@@ -102,12 +103,12 @@ class Classifier:
             ]
             known = [memo.get(key) for key in keys]
             missing = list(dict.fromkeys(key for key, got in zip(keys, known, strict=True) if got is None))
-            if missing:
-                if len(memo) + len(missing) > MEMO_SIZE:
-                    for key in list(islice(memo, len(memo) // 2)):  # the older half goes
-                        del memo[key]
-                memo.update(zip(missing, self._classify_distinct(missing), strict=True))
-            out.extend([memo[key] if got is None else got for key, got in zip(keys, known, strict=True)])
+            read = dict(zip(missing, self._classify_distinct(missing), strict=True)) if missing else {}
+            if len(memo) + len(read) > MEMO_SIZE:
+                for key in list(islice(memo, len(memo) // 2)):  # the older half goes
+                    del memo[key]
+            memo.update((key, matches) for key, matches in read.items() if len(key[0]) <= MEMO_TEXT)
+            out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
         return out
 
     def probabilities(self, messages: Sequence[MessageToRead]) -> F32:
