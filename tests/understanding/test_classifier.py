@@ -60,6 +60,7 @@ def test_every_match_carries_its_evidence(seed_classifier: Classifier) -> None:
     assert (signal.key, signal.product, signal.source) == ("network_messy", "everreach", "model")
     friction = next(m for m in found if m.key == "describes_friction")
     assert friction.probability >= signal.probability  # a signal is a friction the user named
+    assert friction.nearest_phrase == signal.nearest_phrase  # ... and that is its evidence
 
 
 def test_the_lexical_matcher_adds_exact_phrasings_the_model_misses(

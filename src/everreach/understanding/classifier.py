@@ -227,7 +227,13 @@ class Classifier:
         rows, cols = np.nonzero(hits)
         order = np.lexsort((cols, -probs[rows, cols], rows))
         rows, cols = rows[order], cols[order]
-        nearest = self._nearest(rows, cols, projection)
+        evidence = cols
+        if self._friction is not None and self._signal_cols.size:
+            # describes_friction found beside a signal shows the signal's closest phrase: the friction named.
+            signal_hits = hits[:, self._signal_cols]
+            named = np.where(signal_hits.any(axis=1), self._signal_cols[np.argmax(signal_hits, axis=1)], -1)
+            evidence = np.where((cols == self._friction) & (named[rows] >= 0), named[rows], cols)
+        nearest = self._nearest(rows, evidence, projection)
         results: list[tuple[Match, ...]] = [()] * len(keys)
         row_list, col_list = rows.tolist(), cols.tolist()
         prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
