@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from everreach.understanding import (
     INBOUND_INTENTS,
@@ -12,6 +14,7 @@ from everreach.understanding import (
     SignalDefinition,
     get_classifier,
 )
+from everreach.understanding.definitions import Definitions, build_definitions
 from tests.understanding.conftest import seed_signals
 
 
@@ -52,8 +55,32 @@ def test_every_match_carries_its_evidence(seed_classifier: Classifier) -> None:
     opinion = next(c for c in seed_classifier.classes if c.key == "asks_opinion")
     assert match.nearest_phrase in opinion.examples
     assert match.source == "model"
-    signal = next(m for m in seed_classifier.classify([MessageToRead("my dms are a mess", False)])[0])
-    assert (signal.kind, signal.product, signal.source) == ("fit_signal", "everreach", "both")
+    found = seed_classifier.classify([MessageToRead("my dms are a mess", False)])[0]
+    signal = next(m for m in found if m.kind == "fit_signal")
+    assert (signal.key, signal.product, signal.source) == ("network_messy", "everreach", "model")
+    friction = next(m for m in found if m.key == "describes_friction")
+    assert friction.probability >= signal.probability  # a signal is a friction the user named
+    assert friction.nearest_phrase == signal.nearest_phrase  # ... and that is its evidence
+
+
+def test_the_lexical_matcher_adds_exact_phrasings_the_model_misses(
+    seed_classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unsure(sums: object, negated: object, outbound: NDArray[np.bool_]) -> NDArray[np.float32]:
+        # The model near every class (above the lexical gate) but sure of none.
+        return np.full((len(outbound), len(seed_classifier.classes)), 0.05, dtype=np.float32)
+
+    monkeypatch.setattr(seed_classifier, "_softmax", unsure)
+    found = {m.key: m for m in seed_classifier.classify([MessageToRead("i never follow up with anyone lol", False)])[0]}
+    assert found["follow_up_messy"].source == "lexical"
+    assert found["follow_up_messy"].nearest_phrase == "i never follow up"
+    assert found["describes_friction"].source == "lexical"  # a signal is a friction the user named
+    assert seed_classifier.classify([MessageToRead("lol", False)])[0] == ()
+
+
+def test_each_sentence_is_read(seed_classifier: Classifier) -> None:
+    text = "thanks so much for the call yesterday! also my inbox is total chaos these days"
+    assert {"thanks", "network_messy", "describes_friction"} <= keys(seed_classifier, text)
 
 
 def test_a_batch_reads_like_one_message_at_a_time(seed_classifier: Classifier) -> None:
@@ -73,3 +100,23 @@ def test_cached_by_the_definitions() -> None:
     other = get_classifier(changed)
     assert other is not first
     assert other.definitions_key != first.definitions_key
+
+
+def test_texts_read_before_come_from_a_bounded_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from everreach.understanding import classifier as classifier_module
+
+    fresh = Classifier(seed_classifier_definitions(), get_classifier(seed_signals()).model, "test")
+    monkeypatch.setattr(classifier_module, "MEMO_SIZE", 4)
+    texts = [f"thanks for the tip number {n}" for n in range(6)] + ["my inbox is chaos"]
+    first = [fresh.classify([MessageToRead(t, False)])[0] for t in texts]  # the memo takes one batch at a time
+    assert 0 < len(fresh._memo) <= 4
+    again = fresh.classify([MessageToRead(t, False) for t in reversed(texts)])
+    assert again == first[::-1]
+    assert fresh.classify([MessageToRead("my inbox is chaos", True, automated=True)]) == [()]
+    long = "my inbox is chaos and i never know what to post. " * 8  # long texts rarely repeat: not kept
+    assert fresh.classify([MessageToRead(long, False)])[0]
+    assert (long, False) not in fresh._memo
+
+
+def seed_classifier_definitions() -> Definitions:
+    return build_definitions(tuple(seed_signals()))

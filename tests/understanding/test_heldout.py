@@ -4,7 +4,7 @@ heldout.jsonl was committed on its own before any training phrase was written (s
 used for training, and test_no_heldout_text_in_the_definitions checks that none of its texts, normalised,
 appears among the definitions. The three user-defined signals it names are added through the CLI.
 
-FLOORS are the scores measured when this test was written: a regression below them fails. TARGETS are the
+FLOORS are the scores last measured, rounded down to 0.05: a regression below them fails. TARGETS are the
 issue's acceptance targets, not reached yet by this model: that test is an expected failure (strict, so it
 fails loudly once the targets are met and the marker must go).
 """
@@ -29,11 +29,11 @@ HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.jsonl"
 DEV = HERE / "dev.jsonl"
 USER_SIGNALS = tomllib.loads((HERE / "user_signals.toml").read_text())["signal"]
-SIGNALS_MICRO_F1_FLOOR = 0.55
+SIGNALS_MICRO_F1_FLOOR = 0.75
 INTENT_F1_FLOOR = {
-    "asks_opinion": 0.65, "refers_someone": 0.48, "asks_for_help": 0.37, "says_yes": 0.65, "shares_update": 0.42,
-    "describes_project": 0.35, "describes_friction": 0.76, "thanks": 0.62, "promise": 0.77, "delivers_value": 0.52,
-    "offer": 0.70,
+    "asks_opinion": 0.60, "refers_someone": 0.80, "asks_for_help": 0.50, "says_yes": 0.70, "shares_update": 0.80,
+    "describes_project": 0.75, "describes_friction": 0.85, "thanks": 0.80, "promise": 0.90, "delivers_value": 0.70,
+    "offer": 0.65,
 }  # fmt: skip
 
 
@@ -53,7 +53,7 @@ def test_heldout_set_covers_what_the_issue_asks() -> None:
 def test_no_heldout_or_dev_text_in_the_definitions() -> None:
     users = [SignalDefinition(s["product"], s["key"], s["description"], tuple(s["phrases"])) for s in USER_SIGNALS]
     definitions = build_definitions(tuple(seed_signals() + users))
-    trained = {_normal(t) for c in definitions.classes for t in c.examples}
+    trained = {_normal(t) for c in definitions.classes for t in c.training}
     trained |= {_normal(t) for t in (*definitions.none_inbound, *definitions.none_outbound)}
     for labelled in (HELDOUT, DEV):
         texts = {_normal(json.loads(line)["text"]) for line in labelled.read_text().splitlines()}

@@ -1,31 +1,47 @@
 """The classifier: per-message intents and fit signals, the trained model OR'ed with the lexical matcher.
 
-Classifying is vectorised: each distinct word's class scores (its summed token vectors times the weights) are
-computed once and kept; a message's scores are the sums of its words' rows over its token count, plus the
-negation terms. Identical texts in a batch are read once. An intent needs probability >= INTENT_THRESHOLD,
-a fit signal >= SIGNAL_THRESHOLD (signals exclude each other: only the likeliest is kept). Fit signals
-and inbound intents apply to inbound messages, outbound intents to the owner's own messages not sent by
+Reading is vectorised over a batch (reading.py): every distinct word's logit and projection columns are
+computed once and kept; a sentence's are the sums of its words' rows. Each sentence of a message, and the
+whole message when it has several, goes through its direction's softmax (train.py); a class's probability in
+the message is its highest over those. describes_friction's probability is its own plus every fit signal's
+(a signal is a friction the user named); a signal learnt only from its user's few phrases is capped by the
+"a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
+exclude each other (only the likeliest is kept). Identical texts in a batch are read once. Fit signals and
+inbound intents apply to inbound messages, outbound intents to the owner's own messages not sent by
 automation; automated messages get nothing.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 from numpy.typing import NDArray
 
-from everreach.understanding.definitions import ClassDefinition, Definitions
+from everreach.understanding.definitions import Definitions
 from everreach.understanding.lexical import Matcher
-from everreach.understanding.model import EmbeddingModel, words_of
-from everreach.understanding.train import NEGATIONS, Weights, fit
+from everreach.understanding.model import EmbeddingModel
+from everreach.understanding.reading import Reader
+from everreach.understanding.train import NEGATIONS, RANK, Weights, fit
 from everreach.understanding.types import Match, MessageToRead
 
-INTENT_THRESHOLD = 0.3
-SIGNAL_THRESHOLD = 0.35
-BATCH = 20_000
+INTENT_THRESHOLD = 0.5
+SIGNAL_THRESHOLD = 0.4
+BATCH = 10_000
+# Texts whose matches are kept for the next batches (DMs repeat: "thanks!", "sounds good"): at most MEMO_SIZE
+# (as long as BATCH is at most half of it) of at most MEMO_TEXT characters; about 330 bytes an entry.
+MEMO_SIZE = 50_000
+MEMO_TEXT = 200
+_NOTHING = ("", True)  # an empty message of the owner: never matches anything
 LEXICAL_NAME = "lexical"
-LEXICAL_GATE = 0.05
+LEXICAL_GATE = 0.005
+PROBLEM_SCALE = 2.0  # a few-shot signal's probability is at most twice that of "a problem"
+
+F32 = NDArray[np.float32]
+F64 = NDArray[np.float64]
+Lexical = dict[int, list[tuple[int, float, str]]]
 
 
 class Classifier:
@@ -37,26 +53,38 @@ class Classifier:
         self.definitions_key = definitions_key
         self.model = model
         self.classes = definitions.classes
-        self._outbound = np.array([c.outbound for c in self.classes], dtype=bool)
-        self._signal_cols = np.array([i for i, c in enumerate(self.classes) if c.kind == "fit_signal"], dtype=np.int64)
+        c = len(self.classes)
+        self._outbound = np.array([cls.outbound for cls in self.classes], dtype=bool)
+        self._heads = [(cls.kind, cls.key, cls.product) for cls in self.classes]
+        self._memo: dict[tuple[str, bool], tuple[Match, ...]] = {}
+        # Signals learnt from their own few phrases only (no packaged extra phrases): the problem gate applies.
+        few_shot = [i for i, cl in enumerate(self.classes) if cl.kind == "fit_signal" and not cl.extra]
+        self._few_shot = np.array(few_shot, dtype=np.int64)
+        self._signal_cols = np.array([i for i, cl in enumerate(self.classes) if cl.kind == "fit_signal"], np.int64)
         self._thresholds = np.array(
-            [SIGNAL_THRESHOLD if c.kind == "fit_signal" else INTENT_THRESHOLD for c in self.classes], dtype=np.float32
+            [SIGNAL_THRESHOLD if cl.kind == "fit_signal" else INTENT_THRESHOLD for cl in self.classes], np.float32
         )
         self._friction = next(
-            (i for i, c in enumerate(self.classes) if c.kind == "intent" and c.key == "describes_friction"), None
+            (i for i, cl in enumerate(self.classes) if cl.kind == "intent" and cl.key == "describes_friction"), None
         )
         # Without the model the lexical matcher covers intents too; beside the model, fit signals only.
-        lexical_classes = [i for i, c in enumerate(self.classes) if model is None or c.kind == "fit_signal"]
+        lexical_classes = [i for i, cl in enumerate(self.classes) if model is None or cl.kind == "fit_signal"]
         self.lexical = Matcher((str(i), p) for i in lexical_classes for p in self.classes[i].examples)
-        self.weights: Weights | None = fit(model, definitions) if model is not None else None
-        self._word_scores = np.zeros((0, 2 * len(self.classes)), dtype=np.float32)
-        self._word_tokens = np.zeros(0, dtype=np.float32)
-        self._vectors = np.zeros((0, model.dim if model is not None else 0), dtype=np.float32)
-        self._prototypes: list[NDArray[np.float32]] = []
+        self.weights: Weights | None = None
+        self._reader: Reader | None = None
+        # Per word (columns), one row per score; float64 as np.bincount sums in float64 anyway.
+        self._table = np.zeros((c + 4 + RANK, 0), dtype=np.float64)
+        # Per lexical signal (rows) and word (columns): how many of that signal's phrase tokens the word gives.
+        self._lexical_signals = {str(i): k for k, i in enumerate(lexical_classes)}
+        self._lexical_weight = np.zeros((len(lexical_classes), 0), dtype=np.float64)
+        self._examples: list[F32] = []
         if model is not None:
+            self.weights = fit(model, definitions)
+            self._reader = Reader(model)
+            self._negations = np.array(sorted(set(model.word_ids(sorted(NEGATIONS)))), dtype=np.int64)
             for cls in self.classes:
-                proto = model.embed(list(cls.examples))
-                self._prototypes.append(proto / (np.linalg.norm(proto, axis=1, keepdims=True) + 1e-9))
+                projected = model.embed(list(cls.examples)) @ self.weights.basis
+                self._examples.append(projected / (np.linalg.norm(projected, axis=1, keepdims=True) + 1e-9))
 
     @property
     def source(self) -> str:
@@ -65,141 +93,235 @@ class Classifier:
 
     def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
         """One tuple per message (same order): matches over the threshold, best first."""
-        out: list[tuple[Match, ...]] = [() for _ in messages]
-        wanted = [i for i, m in enumerate(messages) if not (m.is_outbound and m.automated)]
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            distinct: dict[tuple[str, bool], list[int]] = {}
-            for i in chunk:
-                distinct.setdefault((messages[i].text, messages[i].is_outbound), []).append(i)
-            keys = list(distinct)
-            results = self._classify_distinct(keys)
-            for key, matches in zip(keys, results, strict=True):
-                for i in distinct[key]:
-                    out[i] = matches
+        # Reading makes many small objects and no reference cycle: the cyclic garbage collector, which would
+        # walk the whole heap again and again meanwhile (a third of the time on a million messages), waits.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._classify(messages)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
+        out: list[tuple[Match, ...]] = []
+        memo = self._memo
+        for start in range(0, len(messages), BATCH):
+            # A (text, direction) read before is taken from the memo; the others are read once each, however
+            # often they repeat. Automated messages of the owner read as an empty one: nothing.
+            keys = [
+                _NOTHING if m.is_outbound and m.automated else (m.text, m.is_outbound)
+                for m in messages[start : start + BATCH]
+            ]
+            known = [memo.get(key) for key in keys]
+            missing = list(dict.fromkeys(key for key, got in zip(keys, known, strict=True) if got is None))
+            read = dict(zip(missing, self._classify_distinct(missing), strict=True)) if missing else {}
+            if len(memo) + len(read) > MEMO_SIZE:
+                for key in list(islice(memo, len(memo) // 2)):  # the older half goes
+                    del memo[key]
+            memo.update((key, matches) for key, matches in read.items() if len(key[0]) <= MEMO_TEXT)
+            out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
         return out
 
-    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """The model's probability of every class for each text (rows), before any direction rule."""
-        return self._scores(texts)[0]
+    def probabilities(self, messages: Sequence[MessageToRead]) -> F32:
+        """The model's probability of every class for each message (rows), before thresholds and rules."""
+        texts = [m.text for m in messages]
+        outbound = np.array([m.is_outbound for m in messages], dtype=bool)
+        return self._probabilities(texts, outbound)[0]
 
-    def _scores(self, texts: Sequence[str]) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
-        """Probabilities, and the flat word ids of all texts with each text's end offset."""
-        if self.model is None or self.weights is None:
-            empty = np.zeros(len(texts), dtype=np.int64)
-            return np.zeros((len(texts), len(self.classes)), dtype=np.float32), empty[:0], empty
-        model, weights = self.model, self.weights
-        index = model.word_index
-        flat: list[int] = []
-        ends: list[int] = []
-        neg = np.zeros(len(texts), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ws = words_of(text)
-            ids = [index.get(w, -1) for w in ws]
-            if -1 in ids:
-                ids = model.word_ids(ws)
-            flat.extend(ids)
-            ends.append(len(flat))
-            if not NEGATIONS.isdisjoint(ws):
-                neg[row] = 1.0
-        self._grow_word_scores()
-        ids_array = np.asarray(flat, dtype=np.int64)
-        end = np.asarray(ends, dtype=np.int64)
-        starts = np.concatenate([[0], end[:-1]]) if len(end) else end
-        nonempty = end > starts
-        width = self._word_scores.shape[1]
-        per_text = np.zeros((len(texts), width), dtype=np.float32)
-        tokens = np.zeros(len(texts), dtype=np.float32)
-        if ids_array.size:
-            # reduceat sums each text's words; texts without words keep their zeros.
-            per_text[nonempty] = np.add.reduceat(self._word_scores[ids_array], starts[nonempty], axis=0)
-            tokens[nonempty] = np.add.reduceat(self._word_tokens[ids_array], starts[nonempty])
-        ntok = np.maximum(tokens, 1.0)[:, None]
-        c = len(self.classes)
-        z = (per_text[:, :c] + neg[:, None] * per_text[:, c:]) / ntok + neg[:, None] * weights.flag + weights.bias
-        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32), ids_array, end
-
-    def _grow_word_scores(self) -> None:
+    def _grow_table(self) -> None:
         assert self.model is not None
         assert self.weights is not None
-        known = self._word_scores.shape[0]
-        vectors = self.model.word_vectors
-        if len(vectors) == known:
+        known, total = self._table.shape[1], len(self.model.words)
+        if total == known:
             return
-        new = np.stack(vectors[known:])
-        scores = np.hstack([new @ self.weights.plain, new @ self.weights.negated]).astype(np.float32)
-        self._word_scores = np.vstack([self._word_scores, scores])
-        self._vectors = np.vstack([self._vectors, new])
-        self._word_tokens = np.concatenate(
-            [self._word_tokens, np.asarray(self.model.word_tokens[known:], dtype=np.float32)]
-        )
+        new = self.model.vectors(known, total)
+        columns = np.hstack([new @ self.weights.scores, new @ self.weights.basis]).astype(np.float64)
+        self._table = np.ascontiguousarray(np.hstack([self._table, columns.T]))
+        counts = np.zeros((len(self._lexical_signals), total - known), dtype=np.float64)
+        for j, word in enumerate(self.model.words[known:total]):
+            for signal, count in self.lexical.weights(word).items():
+                counts[self._lexical_signals[signal], j] = count
+        self._lexical_weight = np.ascontiguousarray(np.hstack([self._lexical_weight, counts]))
+
+    def _probabilities(self, texts: list[str], outbound: NDArray[np.bool_]) -> tuple[F32, F32, F64]:
+        """Class probabilities per text, each text's projection (for the nearest example phrase), and the
+        most phrase tokens its words can give each signal of the lexical matcher (Matcher.weights; columns in
+        the matcher's class order)."""
+        c = len(self.classes)
+        probs = np.zeros((len(texts), c), dtype=np.float32)
+        projection = np.zeros((len(texts), RANK), dtype=np.float32)
+        lexical = np.zeros((len(texts), self._lexical_weight.shape[0]), dtype=np.float64)
+        if self._reader is None or self.weights is None:
+            return probs, projection, lexical
+        reading = self._reader.read(texts)
+        if not reading.words.size:
+            return probs, projection, lexical
+        self._grow_table()
+        n = len(reading.starts)
+        # Column by column, each a contiguous row of the (columns x words) table: bincount sums per sentence
+        # far faster than a reduceat over rows.
+        sums: F64 = np.stack([np.bincount(reading.sentence, row[reading.words], n) for row in self._table], axis=1)
+        negated = np.bincount(reading.sentence, np.isin(reading.words, self._negations), n) > 0
+        first = np.flatnonzero(np.diff(reading.message, prepend=-1) != 0)
+        owner = reading.message[first]
+        several = np.diff(np.append(first, n)) > 1
+        best = self._softmax(sums, negated, outbound[reading.message])
+        per_text = sums[first]
+        if several.any():
+            # A message of several sentences: its sums are its sentences' (the rest added to the first one's).
+            text_of = np.cumsum(np.diff(reading.message, prepend=-1) != 0) - 1
+            rest = np.ones(n, dtype=bool)
+            rest[first] = False
+            np.add.at(per_text, text_of[rest], sums[rest])
+            text_negated = negated[first].copy()
+            np.logical_or.at(text_negated, text_of[rest], negated[rest])
+            best = np.maximum.reduceat(best, first, axis=0)
+            whole = self._softmax(per_text[several], text_negated[several], outbound[owner[several]])
+            best[several] = np.maximum(best[several], whole)
+        probs[owner] = best
+        projection[owner] = per_text[:, c + 4 :]
+        word_text = reading.message[reading.sentence]
+        for k, row in enumerate(self._lexical_weight):
+            lexical[:, k] = np.bincount(word_text, row[reading.words], len(texts))
+        return probs, projection, lexical
+
+    def _softmax(self, sums: F64, negated: NDArray[np.bool_], outbound: NDArray[np.bool_]) -> F32:
+        """Per-class probabilities of rows of summed word columns, each in its direction's softmax."""
+        assert self.weights is not None
+        w, c = self.weights, len(self.classes)
+        projected = sums[:, c + 4 :]
+        norm = np.sqrt(np.einsum("ij,ij->i", projected, projected)) + 1e-9
+        z = sums[:, : c + 4]
+        if negated.any():
+            z = z.copy()
+            z[negated] += projected[negated] @ w.negated
+        z = z / norm[:, None] + negated[:, None] * w.flag + w.bias
+        out = np.zeros((len(sums), c), dtype=np.float32)
+        for columns, rows in ((w.inbound, ~outbound), (w.outbound, outbound)):
+            if not rows.any():
+                continue
+            group = z[np.ix_(rows, columns)]
+            group = np.exp(group - group.max(axis=1, keepdims=True))
+            group /= group.sum(axis=1, keepdims=True)
+            out[np.ix_(rows, columns[:-1])] = group[:, :-1]
+        if self._few_shot.size:
+            # A signal is no likelier than "this is a problem at all" (see train.Weights).
+            inbound = ~outbound
+            a_problem = z[np.ix_(inbound, w.problem)]
+            a_problem = 1.0 / (1.0 + np.exp(a_problem[:, 1] - a_problem[:, 0]))
+            few = self._few_shot
+            signals = out[np.ix_(inbound, few)]
+            out[np.ix_(inbound, few)] = np.minimum(signals, a_problem[:, None] * PROBLEM_SCALE)
+        if self._friction is not None and self._signal_cols.size:
+            out[:, self._friction] += out[:, self._signal_cols].sum(axis=1)
+        return out
 
     def _classify_distinct(self, keys: list[tuple[str, bool]]) -> list[tuple[Match, ...]]:
         texts = [t for t, _ in keys]
         outbound = np.array([o for _, o in keys], dtype=bool)
-        probs, flat, ends = self._scores(texts)
-        allowed = outbound[:, None] == self._outbound[None, :]
-        hits = (probs >= self._thresholds[None, :]) & allowed
-        # Beside the model the lexical matcher reads only inbound messages the model finds near some signal:
-        # cheaper by far, and on the held-out and lexical test sets no lexical match lies below LEXICAL_GATE.
-        lexical_rows = ~outbound if self.model is not None else np.ones(len(keys), dtype=bool)
-        if self.model is not None and self._signal_cols.size:
-            lexical_rows &= probs[:, self._signal_cols].max(axis=1) >= LEXICAL_GATE
-        # Fit signals exclude each other: a message names one pain, so only the likeliest signal is kept.
+        probs, projection, lexical_weight = self._probabilities(texts, outbound)
+        hits = (probs >= self._thresholds[None, :]) & (outbound[:, None] == self._outbound[None, :])
         if self._signal_cols.size:
-            signal_probs = np.where(hits[:, self._signal_cols], probs[:, self._signal_cols], -1.0)
-            best = self._signal_cols[np.argmax(signal_probs, axis=1)]
-            keep = np.zeros_like(hits)
-            keep[np.arange(len(keys)), best] = True
-            hits[:, self._signal_cols] &= keep[:, self._signal_cols]
-        results: list[tuple[Match, ...]] = []
-        for row in range(len(keys)):
-            text, is_out = keys[row]
-            found: dict[int, tuple[float, str, str]] = {}
-            for hit in np.flatnonzero(hits[row]):
-                found[int(hit)] = (float(probs[row, hit]), "", "model")
-            if lexical_rows[row]:
-                for lex in self.lexical.match(text):
-                    col: int = int(lex.signal)
-                    if self._outbound[col] != is_out:
-                        continue
-                    prior = found.get(col)
-                    if prior is None:
-                        found[col] = (lex.similarity, lex.phrase, LEXICAL_NAME)
-                    else:
-                        found[col] = (max(prior[0], lex.similarity), lex.phrase, "both")
-            if not is_out:
-                self._friction_from_signals(found)
-            if not found:
-                results.append(())
-                continue
-            start = int(ends[row - 1]) if row else 0
-            results.append(self._matches(found, flat[start : int(ends[row])] if len(ends) else flat))
+            # Fit signals exclude each other: a message names one pain, so only the likeliest signal is kept.
+            signal_hits = hits[:, self._signal_cols]
+            several = np.flatnonzero(signal_hits.sum(axis=1) > 1)
+            if several.size:
+                signal_probs = np.where(signal_hits[several], probs[np.ix_(several, self._signal_cols)], -1.0)
+                best = self._signal_cols[np.argmax(signal_probs, axis=1)]
+                hits[np.ix_(several, self._signal_cols)] = False
+                hits[several, best] = True
+            if self._friction is not None:
+                # A fit signal is a friction the user named: describes_friction too (its probability is at
+                # least the signal's, being its own plus every signal's).
+                hits[:, self._friction] |= hits[:, self._signal_cols].any(axis=1)
+        lexical = self._lexical(texts, outbound, probs, hits, lexical_weight)
+        rows, cols = np.nonzero(hits)
+        order = np.lexsort((cols, -probs[rows, cols], rows))
+        rows, cols = rows[order], cols[order]
+        evidence = cols
+        if self._friction is not None and self._signal_cols.size:
+            # describes_friction found beside a signal shows the signal's closest phrase: the friction named.
+            signal_hits = hits[:, self._signal_cols]
+            named = np.where(signal_hits.any(axis=1), self._signal_cols[np.argmax(signal_hits, axis=1)], -1)
+            evidence = np.where((cols == self._friction) & (named[rows] >= 0), named[rows], cols)
+        nearest = self._nearest(rows, evidence, projection)
+        results: list[tuple[Match, ...]] = [()] * len(keys)
+        row_list, col_list = rows.tolist(), cols.tolist()
+        prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
+        heads = self._heads
+        i, n = 0, len(row_list)
+        while i < n:
+            row = row_list[i]
+            j = i + 1
+            while j < n and row_list[j] == row:
+                j += 1
+            results[row] = tuple([Match(*heads[col_list[k]], prob_list[k], nearest[k], "model") for k in range(i, j)])
+            i = j
+        for row, matches in lexical.items():
+            results[row] = self._merge(results[row], matches)
         return results
 
-    def _friction_from_signals(self, found: dict[int, tuple[float, str, str]]) -> None:
-        # A fit signal is a friction the user named, so it counts as describes_friction too.
-        if self._friction is None or self._friction in found:
-            return
-        signals = [found[i] for i in found if self.classes[i].kind == "fit_signal"]
-        if signals:
-            found[self._friction] = max(signals)
+    def _lexical(
+        self,
+        texts: list[str],
+        outbound: NDArray[np.bool_],
+        probs: F32,
+        hits: NDArray[np.bool_],
+        weight: F64,
+    ) -> Lexical:
+        """Lexical matches by row: (class column, similarity, phrase)."""
+        rows = ~outbound if self.model is not None else np.ones(len(texts), dtype=bool)
+        if self.model is not None:
+            if not self._signal_cols.size:
+                return {}
+            # Beside the model the lexical matcher reads only what it could change: inbound messages where the
+            # model found no signal but one is near, the model giving it at least LEXICAL_GATE (on the evaluation
+            # and lexical test sets no lexical match lies below) and the words two of its phrase tokens.
+            near = (probs[:, self._signal_cols] >= LEXICAL_GATE) & (weight >= 2)
+            rows &= ~hits[:, self._signal_cols].any(axis=1) & near.any(axis=1)
+        found: Lexical = {}
+        for row in np.flatnonzero(rows).tolist():
+            matches = [
+                (int(m.signal), m.similarity, m.phrase)
+                for m in self.lexical.match(texts[row])
+                if self._outbound[int(m.signal)] == bool(outbound[row])
+            ]
+            if matches:
+                found[row] = matches
+        return found
 
-    def _matches(self, found: dict[int, tuple[float, str, str]], word_ids: NDArray[np.int64]) -> tuple[Match, ...]:
-        vector: NDArray[np.float32] | None = None
-        matches = []
-        for col, (prob, phrase, source) in found.items():
+    def _merge(self, model: tuple[Match, ...], lexical: list[tuple[int, float, str]]) -> tuple[Match, ...]:
+        by_key = {(m.kind, m.key, m.product): m for m in model}
+        for col, similarity, phrase in lexical:
             cls = self.classes[col]
-            if not phrase:
-                if vector is None:
-                    vector = self._vectors[word_ids].sum(axis=0) if len(word_ids) else np.zeros(0, np.float32)
-                phrase = self._nearest(cls, col, vector)
-            matches.append(Match(cls.kind, cls.key, cls.product, round(prob, 4), phrase, source))
+            prior = by_key.get((cls.kind, cls.key, cls.product))
+            if prior is None:
+                by_key[(cls.kind, cls.key, cls.product)] = Match(
+                    cls.kind, cls.key, cls.product, similarity, phrase, LEXICAL_NAME
+                )
+            else:
+                probability = max(prior.probability, similarity)
+                by_key[(cls.kind, cls.key, cls.product)] = Match(
+                    cls.kind, cls.key, cls.product, probability, phrase, "both"
+                )
+        matches = list(by_key.values())
+        friction = self.classes[self._friction] if self._friction is not None else None
+        signals = [m for m in matches if m.kind == "fit_signal"]
+        if friction is not None and signals and not any(m.kind == "intent" and m.key == friction.key for m in matches):
+            # A fit signal is a friction the user named, so it counts as describes_friction too.
+            top = max(signals, key=lambda m: m.probability)
+            matches.append(Match("intent", friction.key, None, top.probability, top.nearest_phrase, top.source))
         matches.sort(key=lambda m: (-m.probability, m.kind, m.key))
         return tuple(matches)
 
-    def _nearest(self, cls: ClassDefinition, col: int, vector: NDArray[np.float32]) -> str:
-        # The argmax of cosine similarity does not depend on the message vector's length: no normalising.
-        if not self._prototypes or not vector.size:
-            return cls.description
-        return cls.examples[int(np.argmax(self._prototypes[col] @ vector))]
+    def _nearest(self, rows: NDArray[np.intp], cols: NDArray[np.intp], projection: F32) -> list[str]:
+        """The example phrase of each (row, class) closest to the row's text, in the model's main directions."""
+        nearest = [""] * len(rows)
+        for col in np.unique(cols).tolist():
+            at = np.flatnonzero(cols == col)
+            examples = self.classes[col].examples
+            best = np.argmax(projection[rows[at]] @ self._examples[col].T, axis=1).tolist()
+            for k, b in zip(at.tolist(), best, strict=True):
+                nearest[k] = examples[b]
+        return nearest

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from everreach.understanding.types import INBOUND_INTENTS, OUTBOUND_INTENTS, SignalDefinition
 
@@ -21,11 +22,17 @@ class ClassDefinition:
     outbound: bool
     description: str
     phrases: tuple[str, ...]
+    extra: tuple[str, ...] = ()  # packaged training phrases of a default fit signal (model only)
 
     @property
     def examples(self) -> tuple[str, ...]:
         """The description and the example phrases."""
         return (self.description, *self.phrases)
+
+    @property
+    def training(self) -> tuple[str, ...]:
+        """Every text the model learns this class from: the examples, then the packaged extra phrases."""
+        return (*self.examples, *self.extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +48,18 @@ class Definitions:
         return hashlib.sha256(repr((model_name, self)).encode()).hexdigest()[:16]
 
 
+def _data(name: str) -> dict[str, Any]:
+    return tomllib.loads(resources.files("everreach.understanding").joinpath(f"data/{name}").read_text("utf-8"))
+
+
 @lru_cache(maxsize=1)
 def packaged_intents() -> tuple[tuple[ClassDefinition, ...], tuple[str, ...], tuple[str, ...]]:
-    """The intents and none class shipped in understanding/data/intents.toml."""
-    raw = tomllib.loads(resources.files("everreach.understanding").joinpath("data/intents.toml").read_text())
+    """The intents and none class shipped in understanding/data (intents.toml, phrases.toml, none.toml)."""
+    raw, more, none = _data("intents.toml"), _data("phrases.toml"), _data("none.toml")
     intents = []
     for key in (*INBOUND_INTENTS, *OUTBOUND_INTENTS):
         entry = raw["intent"][key]
+        phrases = dict.fromkeys([*entry["phrases"], *more["intent"][key]["phrases"]])
         intents.append(
             ClassDefinition(
                 kind="intent",
@@ -55,16 +67,29 @@ def packaged_intents() -> tuple[tuple[ClassDefinition, ...], tuple[str, ...], tu
                 product=None,
                 outbound=entry["direction"] == "outbound",
                 description=entry["description"],
-                phrases=tuple(entry["phrases"]),
+                phrases=tuple(phrases),
             )
         )
-    return tuple(intents), tuple(raw["none"]["inbound"]), tuple(raw["none"]["outbound"])
+    none_in = tuple(dict.fromkeys([*raw["none"]["inbound"], *none["none"]["inbound"]]))
+    none_out = tuple(dict.fromkeys([*raw["none"]["outbound"], *none["none"]["outbound"]]))
+    return tuple(intents), none_in, none_out
+
+
+@lru_cache(maxsize=1)
+def packaged_signal_phrases() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Extra training phrases of the seed's default fit signals, by (product, key) (data/signals.toml)."""
+    raw = _data("signals.toml")
+    return {(product, key): tuple(entry["phrases"]) for product, keys in raw.items() for key, entry in keys.items()}
 
 
 def build_definitions(signals: tuple[SignalDefinition, ...]) -> Definitions:
     """The packaged intents plus these fit signals (in the given order)."""
     intents, none_in, none_out = packaged_intents()
+    extra = packaged_signal_phrases()
     fits = tuple(
-        ClassDefinition("fit_signal", s.key, s.product, False, s.description, tuple(s.phrases)) for s in signals
+        ClassDefinition(
+            "fit_signal", s.key, s.product, False, s.description, tuple(s.phrases), extra.get((s.product, s.key), ())
+        )
+        for s in signals
     )
     return Definitions(fits + intents, none_in, none_out)

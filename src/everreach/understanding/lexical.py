@@ -23,32 +23,37 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-_REWRITES: tuple[tuple[str, str], ...] = (
-    (r"[\u2019\u2018`]", "'"),
-    (r"\bfollow[\s-]*ups?\b", "follow up"),
-    (r"\bw/o\b", "without"),
-    (r"\bw/", "with "),
-    (r"\bcan't\b|\bcant\b|\bcannot\b", "can not"),
-    (r"\bwon't\b|\bwont\b", "will not"),
-    (r"\bdont\b", "do not"),
-    (r"\bdoesnt\b", "does not"),
-    (r"\bdidnt\b", "did not"),
-    (r"\bisnt\b|\barent\b", "are not"),
-    (r"n't\b", " not"),
-    (r"'m\b", " am"),
-    (r"'re\b", " are"),
-    (r"'ve\b", " have"),
-    (r"'ll\b", " will"),
-    (r"'d\b", " would"),
-    (r"'s\b", ""),
-    (r"\bidk\b", "i do not know"),
-    (r"\ball the time\b|\bover and over\b|\bconstantly\b|\balways\b", " keep "),
-    (r"\b(?:bad|terrible|awful|horrible|hopeless|the worst) at\b|\bsuck at\b", " never "),
-    (r"\bgonna\b", "going to"),
-    (r"\bwanna\b", "want to"),
-    (r"\bgotta\b", "have to"),
+# (pattern, replacement, hints): a rewrite runs only on a text holding one of its hints (cheap to test).
+_REWRITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (r"[\u2019\u2018`]", "'", ("\u2019", "\u2018", "`")),
+    (r"\bfollow[\s-]*ups?\b", "follow up", ("follow",)),
+    (r"\bw/o\b", "without", ("w/o",)),
+    (r"\bw/", "with ", ("w/",)),
+    (r"\bcan't\b|\bcant\b|\bcannot\b", "can not", ("can",)),
+    (r"\bwon't\b|\bwont\b", "will not", ("won",)),
+    (r"\bdont\b", "do not", ("dont",)),
+    (r"\bdoesnt\b", "does not", ("doesnt",)),
+    (r"\bdidnt\b", "did not", ("didnt",)),
+    (r"\bisnt\b|\barent\b", "are not", ("isnt", "arent")),
+    (r"n't\b", " not", ("n't",)),
+    (r"'m\b", " am", ("'m",)),
+    (r"'re\b", " are", ("'re",)),
+    (r"'ve\b", " have", ("'ve",)),
+    (r"'ll\b", " will", ("'ll",)),
+    (r"'d\b", " would", ("'d",)),
+    (r"'s\b", "", ("'s",)),
+    (r"\bidk\b", "i do not know", ("idk",)),
+    (
+        r"\ball the time\b|\bover and over\b|\bconstantly\b|\balways\b",
+        " keep ",
+        ("all the time", "over and over", "constantly", "always"),
+    ),
+    (r"\b(?:bad|terrible|awful|horrible|hopeless|the worst) at\b|\bsuck at\b", " never ", (" at",)),
+    (r"\bgonna\b", "going to", ("gonna",)),
+    (r"\bwanna\b", "want to", ("wanna",)),
+    (r"\bgotta\b", "have to", ("gotta",)),
 )
-_COMPILED = tuple((re.compile(p), r) for p, r in _REWRITES)
+_COMPILED = tuple((re.compile(p), r, hints) for p, r, hints in _REWRITES)
 _WORD = re.compile(r"[a-z0-9]+")
 
 SYNONYMS = {
@@ -73,6 +78,10 @@ why some any much many lot lots feel felt feeling seem seems sound sounds come a
 complete absolute utter big
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+# Words of the multi-word rewrites above: alone they may reduce to nothing, together to a content token.
+_REWRITE_WORDS = frozenset(
+    ("time", "over", "bad", "terrible", "awful", "horrible", "hopeless", "worst", "suck", "w", "t")
+)
 
 
 def _stem(token: str) -> str:
@@ -106,8 +115,11 @@ def _canonical(word: str) -> str | None:
 def content_tokens(text: str) -> list[str]:
     """The content tokens of a text, in order (see the module docstring for the steps)."""
     lowered = text.lower()
-    for pattern, replacement in _COMPILED:
-        lowered = pattern.sub(replacement, lowered)
+    for pattern, replacement, hints in _COMPILED:
+        for hint in hints:
+            if hint in lowered:
+                lowered = pattern.sub(replacement, lowered)
+                break
     out = []
     for word in _WORD.findall(lowered):
         canon = _canonical(word)
@@ -165,6 +177,9 @@ class Matcher:
             for t in p.tokens:
                 self._by_token.setdefault(t, []).append(i)
         self._typo_cache: dict[str, str | None] = {}
+        self._signals = list(dict.fromkeys(p.signal for p in self.phrases))
+        # A phrase of up to four tokens needs all of them, a longer one may miss one.
+        self._need = [len(p.tokens) if len(p.tokens) <= 4 else len(p.tokens) - 1 for p in self.phrases]
 
     def _typo(self, token: str) -> str | None:
         if token in self._typo_cache:
@@ -183,6 +198,22 @@ class Matcher:
             self._typo_cache[token] = best
         return best
 
+    def weights(self, word: str) -> dict[str, int]:
+        """Per signal, at most how many of its phrase tokens this one word can give a text.
+
+        A text whose words give no signal 2 tokens cannot match (every phrase has at least two content
+        tokens), so a caller may skip reading it.
+        """
+        out: dict[str, int] = {}
+        for token in content_tokens(word):
+            mapped = token if token in self.vocab else self._typo(token)
+            for signal in {self.phrases[i].signal for i in self._by_token.get(mapped or "", ())}:
+                out[signal] = out.get(signal, 0) + 1
+        if word in _REWRITE_WORDS:
+            for signal in self._signals:
+                out[signal] = out.get(signal, 0) + 1
+        return out
+
     def match(self, text: str) -> list[Match]:
         """Every signal the text matches (best phrase per signal, first one on ties), in phrase order."""
         seq: list[str] = []
@@ -196,13 +227,16 @@ class Matcher:
             seq.append(token)
         present = set(seq)
         fuzzy_tokens = {seq[i] for i in fuzzy}
-        candidates = sorted({i for t in present for i in self._by_token.get(t, ())})
+        counts: dict[int, int] = {}
+        for t in present:
+            for i in self._by_token.get(t, ()):
+                counts[i] = counts.get(i, 0) + 1
+        need = self._need
+        candidates = sorted(i for i, k in counts.items() if k >= need[i])
         best: dict[str, Match] = {}
         for i in candidates:
             p = self.phrases[i]
             hits = present.intersection(p.tokens)
-            if len(hits) < (len(p.tokens) if len(p.tokens) <= 4 else len(p.tokens) - 1):
-                continue
             if not _window_ok(seq, p.tokens):
                 continue
             similarity = round(len(hits) / len(p.tokens) - 0.1 * len(hits & fuzzy_tokens) / len(p.tokens), 4)

@@ -11,21 +11,66 @@ word by word so a word seen once is never tokenised again.
 from __future__ import annotations
 
 import importlib.util
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-MODEL_NAME = "wordllama-l2_supercat-256"
+# The model and the way this package reads with it (part of every definitions key: a change re-trains).
+MODEL_NAME = "wordllama-l2_supercat-256/sentences-softmax-2"
 WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
 TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
-WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
-# Emoji and punctuation are split one character a word; only these carry meaning worth a token.
+# Emoji and punctuation: only these carry meaning worth a token; each is a word of its own.
 _KEPT_SYMBOLS = frozenset("?!$%@🎉🙏😭🥹😩🫠🙃💀😬🙌👀💕")
+# Sentence breaks (reading.py), words of their own too; not read by the model.
+BREAK_SYMBOLS = frozenset(".;\u2026\x00")
+
+
+def _byte_table() -> bytes:
+    """bytes.translate table: ASCII punctuation and controls blanked, except "'" and the symbols kept."""
+    table = bytearray(range(256))
+    for code in range(128):
+        if not (chr(code).isalnum() or chr(code) in "'?!$%@.;\x00"):
+            table[code] = 32
+    return bytes(table)
+
+
+_BYTES = _byte_table()
+_REPLACED = (
+    ("\u2019", "'"),
+    ("\u2018", "'"),
+    ("\u201c", " "),
+    ("\u201d", " "),
+    ("\u2014", " "),
+    ("\u2013", " "),
+    ("\n", " . "),
+)
+_BEFORE = tuple((a.encode(), b.encode()) for a, b in _REPLACED)
+_SPACED = tuple(symbol.encode() for symbol in (*_KEPT_SYMBOLS, *BREAK_SYMBOLS))
+
+
+def split_words(lowered: str) -> list[str]:
+    """The words of a lower-cased text: runs of letters, digits and apostrophes, and single kept symbols.
+
+    Done on the UTF-8 bytes (translate and replace run at memory speed over a whole batch): ASCII
+    punctuation, curly double quotes and dashes are blanks, curly apostrophes are "'", a line break is a
+    sentence break, each kept symbol or break becomes a word of its own; other emoji stay as written.
+    """
+    data = lowered.encode()
+    for before, after in _BEFORE:
+        if before in data:
+            data = data.replace(before, after)
+    data = data.translate(_BYTES)
+    for symbol in _SPACED:
+        if symbol in data:
+            data = data.replace(symbol, b" " + symbol + b" ")
+    return data.decode().split()
+
 
 Vector = NDArray[np.float32]
+# Words kept in the per-word cache; rarer words seen after it is full are not read (bounded memory).
+MAX_WORDS = 100_000
 
 
 class ModelUnavailableError(RuntimeError):
@@ -40,21 +85,40 @@ def package_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def split_many(texts: list[str]) -> list[list[str]]:
+    """split_words of each text, in one pass over them all (the texts joined with NUL, a break of its own)."""
+    if any("\x00" in t for t in texts):
+        texts = [t.replace("\x00", " ") for t in texts]
+    out: list[list[str]] = [[]]
+    for word in split_words("\x00".join(texts).lower()):
+        if word == "\x00":
+            out.append([])
+        else:
+            out[-1].append(word)
+    return out if texts else []
+
+
+def readable(word: str) -> bool:
+    """Whether the model reads this word: not a break, not a long run with digits (ids, links), not "'"."""
+    if len(word) > 4 and any(ch.isdigit() for ch in word):
+        return False
+    return word in _KEPT_SYMBOLS or any(ch.isalnum() for ch in word)
+
+
 def words_of(text: str) -> list[str]:
-    """The words of a text as the model reads them: lower-cased, curly quotes straightened, few symbols."""
-    lowered = text.lower().replace("\u2019", "'")
-    return [w for w in WORD.findall(lowered) if w[0].isalnum() or w in _KEPT_SYMBOLS]
+    """The words of a text as the model reads them (split_words, then only the readable ones)."""
+    return [w for w in split_words(text.lower()) if readable(w)]
 
 
 @dataclass
 class EmbeddingModel:
-    """Token embeddings and tokenizer, with a per-word cache of (sum of token vectors, token count)."""
+    """Token embeddings and tokenizer, with a per-word cache of token ids (at most MAX_WORDS words)."""
 
     embedding: NDArray[np.float16]
     tokenizer: object
     word_index: dict[str, int] = field(default_factory=dict)
-    word_vectors: list[Vector] = field(default_factory=list)
-    word_tokens: list[int] = field(default_factory=list)
+    word_tokens: list[NDArray[np.int64]] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # the word of each row, in order
 
     @property
     def dim(self) -> int:
@@ -62,27 +126,38 @@ class EmbeddingModel:
         return int(self.embedding.shape[1])
 
     def word_ids(self, words: list[str]) -> list[int]:
-        """Cache ids of these words, tokenising only the ones never seen before."""
+        """Cache ids of these words, tokenising only the ones never seen before (-1 once the cache is full)."""
         index = self.word_index
-        new = [w for w in dict.fromkeys(words) if w not in index]
+        new = [w for w in dict.fromkeys(words) if w not in index][: max(0, MAX_WORDS - len(self.words))]
         if new:
             encodings = self.tokenizer.encode_batch(new, add_special_tokens=False)  # type: ignore[attr-defined]
             for word, enc in zip(new, encodings, strict=True):
-                ids = np.asarray(enc.ids, dtype=np.int64)
-                index[word] = len(self.word_vectors)
-                vec = self.embedding[ids].sum(axis=0, dtype=np.float32) if len(ids) else np.zeros(self.dim, "f4")
-                self.word_vectors.append(vec)
-                self.word_tokens.append(len(ids))
-        return [index[w] for w in words]
+                index[word] = len(self.words)
+                self.word_tokens.append(np.asarray(enc.ids, dtype=np.int64))
+                self.words.append(word)
+        return [index.get(w, -1) for w in words]
+
+    def vectors(self, start: int, stop: int) -> Vector:
+        """The summed token vectors of the cached words start..stop-1, one row each."""
+        out = np.zeros((stop - start, self.dim), dtype=np.float32)
+        for row, ids in enumerate(self.word_tokens[start:stop]):
+            if len(ids):
+                out[row] = self.embedding[ids].sum(axis=0, dtype=np.float32)
+        return out
 
     def embed(self, texts: list[str]) -> Vector:
         """Mean-pooled embeddings of the texts (zeros for a text with no words), one row each."""
+        index = self.word_index
+        split = split_many(texts)
+        # Every cached word is readable (only readable words are ever cached): check the new ones alone.
+        self.word_ids([w for w in dict.fromkeys(w for words in split for w in words if w not in index) if readable(w)])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids = self.word_ids(words_of(text))
+        for row, words in enumerate(split):
+            ids = [index[w] for w in words if w in index]
             if ids:
-                tokens = sum(self.word_tokens[i] for i in ids)
-                out[row] = np.sum([self.word_vectors[i] for i in ids], axis=0) / max(tokens, 1)
+                tokens = np.concatenate([self.word_tokens[i] for i in ids])
+                if tokens.size:
+                    out[row] = self.embedding[tokens].mean(axis=0, dtype=np.float32)
         return out
 
 

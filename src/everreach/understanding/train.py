@@ -1,122 +1,149 @@
-"""Training: one-vs-rest logistic regression (numpy, full-batch Adam) over negation-aware sentence features.
+"""Training: one softmax (multinomial logistic regression, numpy, full-batch Adam) per direction.
 
-A text's features are its mean embedding e, e again when the text holds a negation (so "never" can flip
-what "forget to follow up" means for a class, which a mean of word vectors alone cannot), and the negation
-flag itself. Every example phrase is a positive of its class and a negative of every other class; the "none"
-phrases are negatives of all. Positives are weighted up to balance each class. The learnt weights are folded
-back to raw-embedding space, so classifying is a sum of per-word scores (see classifier.py).
+Inbound messages choose among the inbound intents, the fit signals and "none"; the owner's messages among the
+outbound intents and "none". A fit signal is a friction the user named, so its phrases train the signal alone
+and describes_friction's probability is its own plus every signal's (see classifier.py). Each class is
+weighted to the same total, so a signal the user wrote three phrases for weighs as much as one with fifty.
+
+A text's features are its embedding e divided by the length of e's projection p on the R main directions of
+the training texts (close to e's own length, and cheap at classification time: R columns per word instead of
+the model's 256), a negation flag, and p again when the text is negated (so "never" can flip what "forget to
+follow up" means, within those R directions). The learnt weights are folded back to raw-embedding space, so
+reading a message is a sum of per-word scores (see classifier.py).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from everreach.understanding.definitions import Definitions
-from everreach.understanding.model import EmbeddingModel, words_of
+from everreach.understanding.model import EmbeddingModel, split_many
 
 _NEGATIONS_TEXT = """
 not no never nothing nobody none nowhere without zero cant can't cannot dont don't doesnt doesn't didnt didn't
 isnt isn't arent aren't wont won't wasnt wasn't havent haven't hasnt hasn't nope idk couldnt couldn't shouldnt
-shouldn't wouldnt wouldn't
+shouldn't wouldnt wouldn't nah
 """
 NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
-STEPS = 250
-L2 = 1e-2
-LEARNING_RATE = 0.05
+STEPS = 100
+L2 = 1e-3
+LEARNING_RATE = 0.1
+RANK = 32
+BALANCE = 1.0  # 1: every class weighs the same in all; 0: every example does
 
-Array = NDArray[np.float64]
+F32 = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Per-class weights in raw-embedding space: z = e·w_plain + neg·(e·w_negated + w_flag) + bias."""
+    """Logits z = (s·scores + neg·(s·basis)·negated) / |s·basis| + neg·flag + bias for a text whose word
+    vectors sum to s, neg its negation flag.
 
-    plain: NDArray[np.float32]  # (dim, classes)
-    negated: NDArray[np.float32]  # (dim, classes)
-    flag: NDArray[np.float32]  # (classes,)
-    bias: NDArray[np.float32]  # (classes,)
-
-
-def negated(text: str) -> bool:
-    """Whether the text holds a negation word."""
-    return any(w in NEGATIONS for w in words_of(text))
-
-
-def features(model: EmbeddingModel, texts: list[str]) -> Array:
-    """The training features [e, neg·e, neg] of each text."""
-    emb = model.embed(texts).astype(np.float64)
-    neg = np.array([negated(t) for t in texts], dtype=np.float64)[:, None]
-    return np.hstack([emb, emb * neg, neg])
-
-
-def training_set(definitions: Definitions) -> tuple[list[str], NDArray[np.float64], NDArray[np.bool_]]:
-    """Texts, their multi-label targets (one column per class) and which classes each text trains.
-
-    An example teaches only the classes of its own direction: "thank you" written by the owner is no
-    evidence about the inbound thanks intent.
+    Columns: one per class (definitions order), "none" of inbound, "none" of outbound, then "a problem" and
+    "no problem": a two-way softmax over inbound messages, the fit signals' and describes_friction's phrases
+    against everything else (many examples of each, so it tells "my plants are thriving" from a problem
+    better than a signal learnt from its user's three phrases can: classifier.py caps such a signal with it).
     """
-    classes = definitions.classes
-    friction = next((i for i, c in enumerate(classes) if c.key == "describes_friction" and c.kind == "intent"), None)
-    texts: list[str] = []
-    rows: list[list[int]] = []
-    outbound: list[bool] = []
-    for i, cls in enumerate(classes):
-        for text in cls.examples:
-            texts.append(text)
-            outbound.append(cls.outbound)
-            # A fit signal is a friction the user named: its phrases teach describes_friction too.
-            rows.append([i] if friction is None or cls.kind != "fit_signal" else [i, friction])
-    for text in definitions.none_inbound:
-        texts.append(text)
-        rows.append([])
-        outbound.append(False)
-    for text in definitions.none_outbound:
-        texts.append(text)
-        rows.append([])
-        outbound.append(True)
-    targets = np.zeros((len(texts), len(classes)))
-    for r, cols in enumerate(rows):
-        targets[r, cols] = 1.0
-    class_outbound = np.array([c.outbound for c in classes], dtype=bool)
-    trains = np.array(outbound, dtype=bool)[:, None] == class_outbound[None, :]
-    return texts, targets, trains
+
+    scores: F32  # (dim, classes + 4)
+    basis: F32  # (dim, RANK)
+    negated: F32  # (RANK, classes + 4)
+    flag: F32  # (classes + 4,)
+    bias: F32  # (classes + 4,)
+    inbound: NDArray[np.int64]  # the columns of the inbound softmax (its "none" last)
+    outbound: NDArray[np.int64]  # the columns of the outbound softmax (its "none" last)
+    problem: NDArray[np.int64]  # the columns of the problem softmax ("a problem" first)
 
 
-def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
-    """Train the classifier on the definitions (about a second)."""
-    texts, y, trains = training_set(definitions)
-    x = features(model, texts)
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    xs = ((x - mean) / std).astype(np.float32)
-    y = y.astype(np.float32)
-    n, d = xs.shape
-    c = y.shape[1]
-    positives = y.sum(axis=0)
-    negatives = trains.sum(axis=0) - positives
-    weight = (np.where(y > 0, np.sqrt(negatives / np.maximum(positives, 1)), 1.0) * trains).astype(np.float32)
-    w = np.zeros((d, c), dtype=np.float32)
-    b = np.zeros(c, dtype=np.float32)
+# Everyday openers and closers: each example is learnt once more wrapped in one of them, so the chat around
+# what a message says moves its embedding less (a mean of word vectors shifts with every extra word).
+_OPENERS = ("honestly", "ok so", "tbh", "ugh", "haha", "hey", "so yeah", "omg", "real talk", "lol", "hmm", "btw")
+_CLOSERS = ("lol", "haha", "tbh", "right now", "these days", "honestly", "to be fair", "at the moment", "😅", "!!")
+
+
+def _padded(text: str) -> str:
+    """The text with an opener before it or a closer after it, chosen by the text alone (not its position)."""
+    k = zlib.crc32(text.encode())
+    return f"{text} {_CLOSERS[(k // 7) % len(_CLOSERS)]}" if k % 2 else f"{_OPENERS[k % len(_OPENERS)]} {text}"
+
+
+def _basis(embedded: F32) -> F32:
+    """The RANK main directions (uncentred) of the training texts' unit embeddings."""
+    unit = embedded / (np.linalg.norm(embedded, axis=1, keepdims=True) + 1e-9)
+    values, vectors = np.linalg.eigh(unit.T.astype(np.float64) @ unit)
+    return np.ascontiguousarray(vectors[:, np.argsort(-values)[:RANK]], dtype=np.float32)
+
+
+def _softmax(z: F32) -> F32:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _fit_softmax(x: F32, labels: NDArray[np.int64], k: int) -> tuple[F32, F32]:
+    """Weights (d, k) and bias (k,) of a class-balanced softmax over standardised features."""
+    d = x.shape[1]
+    onehot = np.eye(k, dtype=np.float32)[labels]
+    counts = np.bincount(labels, minlength=k).astype(np.float32)
+    sample = ((counts.sum() / k / np.maximum(counts, 1.0)) ** BALANCE)[labels].astype(np.float32)
+    sample /= sample.sum()
+    w = np.zeros((d, k), dtype=np.float32)
+    b = np.zeros(k, dtype=np.float32)
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
     for step in range(1, STEPS + 1):
-        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
-        g = weight * (p - y) / n
-        grad_w = xs.T @ g + L2 * w
-        grad_b = g.sum(axis=0)
-        for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
+        g = sample[:, None] * (_softmax(x @ w + b) - onehot)
+        for param, grad, m, v in ((w, x.T @ g + L2 * w, m_w, v_w), (b, g.sum(axis=0), m_b, v_b)):
             m *= 0.9
             m += 0.1 * grad
             v *= 0.999
             v += 0.001 * grad * grad
             param -= LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    folded = w.astype(np.float64) / std[:, None]
-    bias = b - mean @ folded
-    dim = model.dim
-    return Weights(
-        plain=folded[:dim].astype(np.float32),
-        negated=folded[dim : 2 * dim].astype(np.float32),
-        flag=folded[2 * dim].astype(np.float32),
-        bias=bias.astype(np.float32),
-    )
+    return w, b
+
+
+def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
+    """Train the classifier on the definitions (well under a second)."""
+    classes = definitions.classes
+    c = len(classes)
+    inbound = np.array([i for i, cls in enumerate(classes) if not cls.outbound] + [c], dtype=np.int64)
+    outbound = np.array([i for i, cls in enumerate(classes) if cls.outbound] + [c + 1], dtype=np.int64)
+    problem = np.array([c + 2, c + 3], dtype=np.int64)
+    problems = {i for i, cls in enumerate(classes) if cls.kind == "fit_signal" or cls.key == "describes_friction"}
+    groups: list[tuple[NDArray[np.int64], list[tuple[str, int]]]] = []
+    for columns, is_out, none in (
+        (inbound, False, definitions.none_inbound),
+        (outbound, True, definitions.none_outbound),
+    ):
+        rows = [(t, i) for i, cls in enumerate(classes) if cls.outbound == is_out for t in cls.training]
+        rows += [(t, c + int(is_out)) for t in none]
+        groups.append((columns, rows + [(_padded(t), label) for t, label in rows]))
+    groups.append((problem, [(t, c + 2 if label in problems else c + 3) for t, label in groups[0][1]]))
+    everything = [t for _, rows in groups for t, _ in rows]
+    embedded = model.embed(everything)
+    basis = _basis(embedded)
+    scores = np.zeros((model.dim, c + 4), dtype=np.float32)
+    negated_scores = np.zeros((RANK, c + 4), dtype=np.float32)
+    flag = np.zeros(c + 4, dtype=np.float32)
+    bias = np.full(c + 4, -30.0, dtype=np.float32)  # a column outside a group never wins in it
+    offset = 0
+    for columns, rows in groups:
+        e = embedded[offset : offset + len(rows)]
+        offset += len(rows)
+        unit = e / (np.linalg.norm(e @ basis, axis=1, keepdims=True) + 1e-9)
+        neg = np.array([not NEGATIONS.isdisjoint(w) for w in split_many([t for t, _ in rows])], np.float32)[:, None]
+        x = np.hstack([unit, neg, neg * (unit @ basis)])
+        mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
+        position = {int(col): j for j, col in enumerate(columns)}
+        labels = np.array([position[col] for _, col in rows], dtype=np.int64)
+        w, b = _fit_softmax(((x - mean) / std).astype(np.float32), labels, len(columns))
+        folded = w / std[:, None]
+        dim = model.dim
+        scores[:, columns] = folded[:dim]
+        flag[columns] = folded[dim]
+        negated_scores[:, columns] = folded[dim + 1 :]
+        bias[columns] = b - mean @ folded
+    return Weights(scores, basis, negated_scores, flag, bias, inbound, outbound, problem)
