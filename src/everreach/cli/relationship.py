@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from everreach.cli import humanise as hu
-from everreach.cli.app import JsonOption, app, console, local_zone, print_json, unit_of_work
+from everreach.cli.app import JsonOption, app, console, engine, local_zone, print_json, unit_of_work
 from everreach.cli.output import table
 from everreach.contacts.usernames import normalise_username
 
@@ -141,20 +141,19 @@ def attention(
 @app.command("tasks")
 def tasks(as_json: JsonOption = False) -> None:
     """This week's outreach buckets: micro-wins, curiosity, rewarm, offers."""
-    from everreach.relationship import queries
+    from everreach.relationship.tasks import weekly_tasks
+
+    with engine().connect() as conn:  # Core only: no ORM model or schema to load for this read
+        buckets = weekly_tasks(conn)
+    if as_json:
+        print_json(buckets)
+        return
+    from everreach.cli.people import labels
 
     with unit_of_work() as session:
-        result = queries.weekly_tasks(session)
-        if not as_json:
-            from everreach.cli.people import labels
-
-            buckets: dict[str, list[str]] = result.model_dump()
-            names = labels(session, [u for usernames in buckets.values() for u in usernames])
-    if as_json:
-        print_json(dump(result))
-        return
+        names = labels(session, [u for usernames in buckets.values() for u in usernames])
     for key, title in BUCKETS.items():
-        usernames = buckets.get(key, [])
+        usernames = buckets[key]
         console.line(f"{title}: {hu.plural(len(usernames), 'contact') if usernames else 'nobody this week'}")
         for username in usernames:
             console.line(f"  {names.get(username, hu.person(username))}")

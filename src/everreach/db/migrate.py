@@ -9,7 +9,6 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import ProgrammingError as SAProgrammingError
 
-from everreach.db.models import SEED_TABLES, Base
 from everreach.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -82,6 +81,8 @@ def _check_known(revision: str | None) -> None:
 
 def _adoptable(connection: Connection) -> bool:
     """True when the seed's tables exist without migration control (a database built from the seed SQL)."""
+    from everreach.db.models import SEED_TABLES, Base  # only here: every command checks the revision, few adopt
+
     existing = set(inspect(connection).get_table_names())
     present = [t for t in SEED_TABLES if t in existing]
     if not present:

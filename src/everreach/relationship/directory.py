@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from everreach.db.models import LANES, STAGES, Contact, Message, OutreachItem
 from everreach.errors import ValidationError
 from everreach.messages.search import ESCAPE, like_pattern
-from everreach.relationship.queries import has_tag_sql, lane_sql, offer_ready_ids
+from everreach.relationship.queries import has_tag_sql, lane_sql
 from everreach.relationship.schemas import ContactRow
+from everreach.relationship.tasks import offer_ready_ids
 
 COLUMNS = ("name", "score", "stage", "lane", "touch")
 MAX_PAGE = 200

@@ -3,7 +3,7 @@
 Health and next best action compute a contact's components fresh at `now` (a few indexed queries for one
 contact); listings read the stored score and stage that recompute keeps, with the lane derived in SQL (offer
 readiness, which needs the 3:1 rule, is kept by recompute in offer_ready_contacts). Attention and the weekly
-tasks walk contact_ranks, the score-ordered copy of the contacts that triggers keep (see ranks.py).
+tasks walk contact_ranks (their queries live in tasks.py, which loads no ORM model for the CLI's fast path).
 """
 
 from __future__ import annotations
@@ -11,42 +11,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    bindparam,
     case,
     distinct,
     false,
     func,
-    literal,
-    not_,
-    or_,
     select,
     text,
     true,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
 from everreach.contacts.lookup import get_contact
-from everreach.contacts.spam import spam_sql
 from everreach.db.models import (
     STAGES,
     Contact,
-    ContactRank,
     FitSignal,
     FitSignalMatch,
     Message,
     NextBestAction,
-    OfferReadyContact,
     RelationshipEvent,
     StageChange,
 )
 from everreach.errors import ValidationError
-from everreach.relationship import actions, scoring, stages
+from everreach.relationship import actions, scoring, stages, tasks
 from everreach.relationship.facts import TEMPLATE_USED, gather
 from everreach.relationship.recompute import utcnow
 from everreach.relationship.schemas import (
@@ -62,6 +53,7 @@ from everreach.relationship.schemas import (
     StageChangeRow,
     WeeklyTasks,
 )
+from everreach.relationship.tasks import offer_ready_ids
 
 SORTS = ("score", "username", "recent", "stale")
 TEMPLATE_COOLDOWN = timedelta(days=30)
@@ -131,27 +123,6 @@ def next_best_actions(session: Session, *, username: str, now: datetime | None =
     )
 
 
-def offer_ready_ids(session: Session) -> list[uuid.UUID]:
-    """Contacts in the offer lane (offer stage, trust or consent, 3:1 met), as recompute last marked them.
-
-    The stored stage and consent are checked again here, so a contact moved by hand since is left out.
-    """
-    marked = list(session.scalars(select(OfferReadyContact.contact_id)))
-    if not marked:
-        return []
-    stmt = (
-        select(Contact.id)
-        .where(
-            Contact.id.in_(marked),
-            # `|| ''` keeps both planners off the stage index: the few marked ids drive the lookup.
-            (Contact.relationship_stage + "").in_(stages.OFFER_STAGES),
-            Contact.consent_level > 0,
-        )
-        .order_by(Contact.id)
-    )
-    return list(session.scalars(stmt))
-
-
 def lane_sql(offer_ids: Sequence[uuid.UUID]) -> ColumnElement[str]:
     """The stored-score lane of a contact as a SQL expression (offer for `offer_ids`)."""
     score = Contact.relationship_score
@@ -171,93 +142,17 @@ def has_tag_sql(session: Session, tag: str) -> ColumnElement[bool]:
     return clause.bindparams(tag_value=tag)  # type: ignore[return-value]
 
 
-def _ranked(*, low: int | None = None, high: int | None = None) -> Any:
-    """Contacts walked from contact_ranks, best score first (ties by id), with low <= score < high; spam left out.
-
-    The walk stays in contact_ranks' key order and reads its filter columns from the same tree, so it costs
-    the entries it passes, not a contact row each; only the rows it returns are looked up in instagram_contacts.
-    """
-    rank = ContactRank
-    bounds = [rank.minus_score <= -(low or 0)]  # minus_score 1 is a contact without a score: never listed
-    if high is not None:
-        bounds.append(rank.minus_score > -high)
-    return (
-        select(Contact.instagram_username)
-        .select_from(rank)
-        .join(Contact, Contact.id == rank.contact_id)
-        .where(*bounds, rank.is_spam == false())
-        .order_by(rank.minus_score, rank.contact_id)
-    )
-
-
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
     """Contacts with no meaningful touch in 30 days (or never), highest score first; spam left out."""
-    now = now or utcnow()
-    touch = ContactRank.last_meaningful_touch
-    stmt = (
-        _ranked()
-        .add_columns(Contact.display_name, Contact.relationship_score, Contact.last_meaningful_touch)
-        .where(or_(touch < now - timedelta(days=30), touch.is_(None)))
-        .limit(limit)
-    )
     return [
         AttentionRow(username=u, display_name=d, score=s, last_meaningful_touch=t)
-        for u, d, s, t in session.execute(stmt)
+        for u, d, s, t in tasks.attention(session, limit=limit, now=now)
     ]
 
 
-TASK_BUCKETS = (("micro_wins", 10, 60, None), ("curiosity", 10, 40, 60), ("rewarm", 5, None, 40))
-
-
 def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTasks:
-    """This week's buckets: micro-wins (>= 60, 10), curiosity (40-59, 10), rewarm (< 40, 5), offers (5).
-
-    Spam and contacts touched in the last 3 days are left out; a contact in offers is not repeated elsewhere.
-    After the offer-ready ids (a small table), every bucket comes from one statement built once per engine: a
-    UNION ALL of one walk down contact_ranks per bucket, the offer-ready contacts looked up by id.
-    """
-    now = now or utcnow()
-    ready = offer_ready_ids(session)
-    stmt = _tasks_stmt(session.get_bind().dialect.name, bool(ready))
-    params: dict[str, Any] = {"touched_before": now - timedelta(days=3)}
-    if ready:
-        params["ready"] = ready
-    rows: dict[str, list[tuple[int, uuid.UUID, str]]] = {"offers": [], **{name: [] for name, *_ in TASK_BUCKETS}}
-    for name, username, score, cid in session.execute(stmt, params):
-        rows[name].append((-score, cid, username))
-    # SQL promises no row order out of a UNION ALL: each bucket is put in (score, id) order again here.
-    return WeeklyTasks(**{name: [u for *_, u in sorted(found)] for name, found in rows.items()})
-
-
-@lru_cache
-def _tasks_stmt(dialect: str, with_offers: bool) -> Any:
-    before = bindparam("touched_before", type_=Contact.last_meaningful_touch.type)
-    parts = []
-    excluded: list[ColumnElement[bool]] = []
-    if with_offers:  # the offer-ready ids, looked up by primary key
-        ready: Any = bindparam("ready", expanding=True)
-        offers = (
-            select(Contact.instagram_username)
-            .where(
-                Contact.id.in_(ready),
-                not_(spam_sql(dialect)),
-                or_(Contact.last_meaningful_touch.is_(None), Contact.last_meaningful_touch < before),
-            )
-            .order_by(Contact.relationship_score.desc(), Contact.id)
-            .limit(5)
-        )
-        parts.append(("offers", offers.add_columns(Contact.relationship_score, Contact.id)))
-        excluded.append(ContactRank.contact_id.not_in(ready))
-    touch = ContactRank.last_meaningful_touch
-    for name, n, low, high in TASK_BUCKETS:
-        walk = _ranked(low=low, high=high).where(or_(touch.is_(None), touch < before), *excluded).limit(n)
-        parts.append((name, walk.add_columns(-ContactRank.minus_score, ContactRank.contact_id)))
-    branches = []
-    for i, (name, stmt) in enumerate(parts):
-        sub = stmt.subquery(f"b{i}")
-        username, score, cid = sub.c
-        branches.append(select(literal(name).label("bucket"), username, score, cid))
-    return union_all(*branches)
+    """This week's buckets: micro-wins (>= 60, 10), curiosity (40-59, 10), rewarm (< 40, 5), offers (5)."""
+    return WeeklyTasks(**tasks.weekly_tasks(session, now=now))
 
 
 def list_contacts(
