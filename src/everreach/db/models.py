@@ -448,3 +448,8 @@ class FitSignalScan(Base):
     scanned_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fingerprint: Mapped[str] = mapped_column(Text, nullable=False)
     updated_at: Mapped[datetime | None] = _now()
+
+
+# The dashboard's stored totals live in their own module on the same Base; importing it here registers them
+# wherever the models are loaded (migrations, tests, backups).
+from everreach.db import models_counts  # noqa: E402, F401

@@ -1,0 +1,36 @@
+"""Tables of the dashboard's stored totals (migration 0009): dashboard_counts and its PostgreSQL journal.
+
+Registered on the same `Base` as models.py (which imports this module at its end), so migrations, tests and
+backups see them wherever the models are loaded. relationship/counts.py owns both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer, PrimaryKeyConstraint, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from everreach.db.models import Base
+
+
+class DashboardCount(Base):
+    """dashboard_counts: one stored total, (name, key) -> n, kept by triggers on the counted tables."""
+
+    __tablename__ = "dashboard_counts"
+
+    name: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (PrimaryKeyConstraint("name", "key"), {"sqlite_with_rowid": False})
+
+
+class DashboardCountJournal(Base):
+    """dashboard_count_journal: amounts the PostgreSQL triggers append, until a read folds them into
+    dashboard_counts (empty on SQLite, where the triggers add to dashboard_counts at once)."""
+
+    __tablename__ = "dashboard_count_journal"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    key: Mapped[str] = mapped_column(Text, nullable=False)
+    d: Mapped[int] = mapped_column(BigInteger, nullable=False)
