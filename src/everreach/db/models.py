@@ -450,6 +450,6 @@ class FitSignalScan(Base):
     updated_at: Mapped[datetime | None] = _now()
 
 
-# The dashboard's stored totals live in their own module on the same Base; importing it here registers them
-# wherever the models are loaded (migrations, tests, backups).
-from everreach.db import models_counts  # noqa: E402, F401
+# The tables and indexes of the dashboard's reads live in their own module on the same Base; importing it here
+# registers them wherever the models are loaded (migrations, tests, backups).
+from everreach.db import models_dashboard  # noqa: E402, F401

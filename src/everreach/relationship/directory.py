@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from everreach.db.models import LANES, STAGES, Contact, Message, OutreachItem
+from everreach.db.models import LANES, STAGES, Contact, OutreachItem
 from everreach.errors import ValidationError
 from everreach.messages.search import ESCAPE, like_pattern
+from everreach.relationship import counts
 from everreach.relationship.queries import has_tag_sql, lane_sql
 from everreach.relationship.schemas import ContactRow
 from everreach.relationship.tasks import offer_ready_ids
@@ -133,11 +134,9 @@ def rows_for(session: Session, *, usernames: list[str]) -> dict[str, ContactRow]
 
 
 def totals(session: Session) -> dict[str, int]:
-    """Contacts, messages, and queue rows per state, for the Today page's counters (counts only, no scans)."""
-    out = {
-        "contacts": int(session.scalar(select(func.count()).select_from(Contact)) or 0),
-        "messages": int(session.scalar(select(func.count()).select_from(Message)) or 0),
-    }
+    """Contacts, messages, and queue rows per state, for the Today page's counters (stored counts, no scans)."""
+    stored = counts.read(session)
+    out = {"contacts": stored.total("contacts"), "messages": stored.total("messages")}
     for state, n in session.execute(select(OutreachItem.status, func.count()).group_by(OutreachItem.status)):
         out[f"queue_{state or 'pending'}"] = out.get(f"queue_{state or 'pending'}", 0) + int(n)
     return out

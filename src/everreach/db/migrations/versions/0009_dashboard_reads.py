@@ -23,8 +23,9 @@ journal and now and then folds it into dashboard_counts. A contact's stage and s
 while a full recompute rewrites them (the setting everreach.counts_paused on PostgreSQL; dropped and created
 again on SQLite), which rebuilds those rows once at the end.
 
-The name search: an FTS5 trigram table over handle and display name on SQLite (rowid-linked, like the
-message search), pg_trgm GIN indexes on both columns on PostgreSQL.
+The contact list: a name search index, an FTS5 trigram table over handle and display name on SQLite
+(rowid-linked, like the message search) and pg_trgm GIN indexes on both columns on PostgreSQL; and an index on
+(stage, handle), so the list in stage order walks each stage by handle.
 """
 
 from collections.abc import Sequence
@@ -402,9 +403,11 @@ def upgrade() -> None:
     for statement in _POSTGRESQL if engine == "postgresql" else _SQLITE:
         op.execute(statement)
     op.execute(_initial_rows(engine))
+    op.create_index("idx_contacts_stage_username", "instagram_contacts", ["relationship_stage", "instagram_username"])
 
 
 def downgrade() -> None:
+    op.drop_index("idx_contacts_stage_username", table_name="instagram_contacts")
     if op.get_context().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS idx_contacts_display_name_trgm")
         op.execute("DROP INDEX IF EXISTS idx_contacts_username_trgm")

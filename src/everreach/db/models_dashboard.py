@@ -1,15 +1,17 @@
-"""Tables of the dashboard's stored totals (migration 0009): dashboard_counts and its PostgreSQL journal.
+"""What the dashboard's reads need (migration 0009): the stored totals, dashboard_counts and its PostgreSQL
+journal (relationship/counts.py owns both), and the contact list's index for the stage order.
 
 Registered on the same `Base` as models.py (which imports this module at its end), so migrations, tests and
-backups see them wherever the models are loaded. relationship/counts.py owns both.
+backups see them wherever the models are loaded. The name search index is engine-specific (FTS5 on SQLite,
+pg_trgm on PostgreSQL) and lives in the migration only.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, PrimaryKeyConstraint, Text
+from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from everreach.db.models import Base
+from everreach.db.models import Base, Contact
 
 
 class DashboardCount(Base):
@@ -34,3 +36,7 @@ class DashboardCountJournal(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     key: Mapped[str] = mapped_column(Text, nullable=False)
     d: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+#: The contact list in stage order walks each stage's contacts by handle (relationship/directory.py).
+Index("idx_contacts_stage_username", Contact.relationship_stage, Contact.instagram_username)
