@@ -13,8 +13,13 @@ CREATE TABLE dashboard_count_journal (
     name TEXT NOT NULL,
     key TEXT NOT NULL,
     d BIGINT NOT NULL,
+    xid BIGINT DEFAULT 0 NOT NULL,
     CONSTRAINT dashboard_count_journal_pkey PRIMARY KEY (id)
 );
+
+CREATE INDEX idx_dashboard_count_journal_xid ON dashboard_count_journal (xid);
+
+ALTER TABLE dashboard_count_journal ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint);
 
 CREATE FUNCTION dashboard_counts_contacts_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

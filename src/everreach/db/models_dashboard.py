@@ -8,7 +8,7 @@ pg_trgm on PostgreSQL) and lives in the migration only.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, Text
+from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from everreach.db.models import Base, Contact
@@ -36,6 +36,10 @@ class DashboardCountJournal(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     key: Mapped[str] = mapped_column(Text, nullable=False)
     d: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The writing transaction's id on PostgreSQL (0 on SQLite).
+    xid: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+
+    __table_args__ = (Index("idx_dashboard_count_journal_xid", "xid"),)
 
 
 #: The contact list in stage order walks each stage's contacts by handle (relationship/directory.py).

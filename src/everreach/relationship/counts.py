@@ -5,9 +5,10 @@ Rows are (name, key) -> n: 'contacts', 'spam', 'messages', 'outbound', 'conversa
 day>|<creation day of the contact>|<from>|<to>'), days in UTC. What they mean (buckets, lanes, the chart) is
 worked out in Python by the readers; SQL only counts.
 
-On PostgreSQL the triggers append to dashboard_count_journal; a read adds the journal in and, when it has
-grown, folds it into dashboard_counts in one statement (under a transaction-level advisory lock taken
-without waiting, so concurrent readers never queue behind each other). A full recompute rewrites nearly
+On PostgreSQL the triggers append to dashboard_count_journal, each row with its transaction's id; a read adds
+the journal's rows above the watermark in and, when they have grown, folds those of finished transactions
+into dashboard_counts in one statement (under a transaction-level advisory lock taken without waiting, so
+concurrent readers never queue behind each other), moving the watermark up. A full recompute rewrites nearly
 every stage and score: it runs inside `paused`, where the stage and score triggers stand down, and those
 rows are rebuilt once at the end (ranks.paused does this together with contact_ranks).
 """
@@ -37,6 +38,8 @@ DAY_NAMES = ("born", "moved")
 #: Journal rows a PostgreSQL read lets pass before it folds them into dashboard_counts.
 FOLD_AT = 200
 _LOCK_KEY = 0x45520009
+#: The transaction id below which every journal row is folded (0 before the first fold).
+_WATERMARK = "SELECT coalesce(max(n), 0) FROM dashboard_counts WHERE name = 'journal' AND key = 'xmin'"
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
         params["since"] = since.isoformat()
     pg = conn.dialect.name == "postgresql"
     sql = f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {where}"
-    if pg:
-        sql += f" UNION ALL SELECT name, key, d, 1 FROM dashboard_count_journal WHERE {where}"
+    if pg:  # the journal's rows above the watermark: every row below it is folded (and dead until vacuumed)
+        sql += f" UNION ALL SELECT name, key, d, 1 FROM dashboard_count_journal WHERE xid >= ({_WATERMARK}) AND {where}"
     rows: dict[tuple[str, str], int] = {}
     journal = 0
     for name, key, n, from_journal in conn.execute(text(sql), params):
@@ -81,13 +84,23 @@ def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
 
 
 def fold(conn: Connection) -> bool:
-    """PostgreSQL: move the journal's committed amounts into dashboard_counts, unless another transaction is
-    doing so (then False). The amounts read do not change: each is in one of the two tables either way."""
+    """PostgreSQL: move the rows of finished transactions from the journal into dashboard_counts, unless
+    another transaction is doing so (then False). The amounts read do not change: each is in one of the two.
+
+    Every transaction whose id is below the snapshot's xmin has ended, so its rows (if it committed) are all
+    visible to this statement and are folded; the new watermark is that xmin, and reads take the journal's
+    rows from it up (rows of transactions still running, or ended after this snapshot).
+    """
     if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}):
         return False
     conn.execute(
         text(
-            "WITH gone AS (DELETE FROM dashboard_count_journal RETURNING name, key, d) "
+            f"WITH w AS (SELECT ({_WATERMARK}) AS low, "
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS high), "
+            "gone AS (DELETE FROM dashboard_count_journal WHERE xid >= (SELECT low FROM w) "
+            "AND xid < (SELECT high FROM w) RETURNING name, key, d), "
+            "mark AS (INSERT INTO dashboard_counts (name, key, n) SELECT 'journal', 'xmin', high FROM w "
+            "ON CONFLICT (name, key) DO UPDATE SET n = excluded.n) "
             "INSERT INTO dashboard_counts (name, key, n) SELECT name, key, sum(d) FROM gone GROUP BY name, key "
             "ON CONFLICT (name, key) DO UPDATE SET n = dashboard_counts.n + excluded.n"
         )

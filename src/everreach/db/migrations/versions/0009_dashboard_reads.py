@@ -18,8 +18,10 @@ a day, at their stage now with the changes made after it undone.
 
 On SQLite each trigger adds to the row at once (a database has one writer at a time). On PostgreSQL,
 many statements in one transaction adding to the same row would each leave a row version the next must step
-over, so the triggers append to dashboard_count_journal instead, summed per statement; reading adds the
-journal and now and then folds it into dashboard_counts. A contact's stage and score triggers stand down
+over, so the triggers append to dashboard_count_journal instead, summed per statement, with the id of the
+writing transaction; reading adds the journal and now and then folds the rows of finished transactions into
+dashboard_counts, keeping the transaction-id watermark below which every row is folded (so reads skip the
+folded rows, dead until vacuumed, by the xid index). A contact's stage and score triggers stand down
 while a full recompute rewrites them (the setting everreach.counts_paused on PostgreSQL; dropped and created
 again on SQLite), which rebuilds those rows once at the end.
 
@@ -398,8 +400,14 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("d", sa.BigInteger(), nullable=False),
+        sa.Column("xid", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
         sa.PrimaryKeyConstraint("id", name="dashboard_count_journal_pkey"),
     )
+    op.create_index("idx_dashboard_count_journal_xid", "dashboard_count_journal", ["xid"])
+    if engine == "postgresql":  # the writing transaction's id: a fold takes the rows of finished transactions
+        op.execute(
+            "ALTER TABLE dashboard_count_journal ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint)"
+        )
     for statement in _POSTGRESQL if engine == "postgresql" else _SQLITE:
         op.execute(statement)
     op.execute(_initial_rows(engine))
