@@ -146,6 +146,8 @@ INSERT INTO dashboard_counts (name, key, n) SELECT name, key, sum(d) FROM (SELEC
 
 CREATE INDEX idx_contacts_stage_username ON instagram_contacts (relationship_stage, instagram_username);
 
+CREATE INDEX idx_messages_sent_id ON instagram_messages (sent_at DESC, id DESC);
+
 CREATE TABLE IF NOT EXISTS alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)

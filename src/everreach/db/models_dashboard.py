@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from everreach.db.models import Base, Contact
+from everreach.db.models import Base, Contact, Message
 
 
 class DashboardCount(Base):
@@ -44,3 +44,5 @@ class DashboardCountJournal(Base):
 
 #: The contact list in stage order walks each stage's contacts by handle (relationship/directory.py).
 Index("idx_contacts_stage_username", Contact.relationship_stage, Contact.instagram_username)
+#: The message search pages newest first, ties by id (messages/search.py).
+Index("idx_messages_sent_id", Message.sent_at.desc(), Message.id.desc())

@@ -79,10 +79,11 @@ def browse_contacts(
     """Contacts matching every filter given, sorted by one column either way (ties by handle, contacts without
     the value last), and the total.
 
-    Each order is read so that an index serves it: by handle on the handle index; by score a page of the
-    scored contacts down the score index, then the unscored; by stage one stage at a time on the (stage,
-    handle) index, whole stages skipped by their counts. The total comes from the stored counts when no filter
-    (or only the stage) narrows the list.
+    A list narrowed by the name, lane, score or tag filters is read in one statement that also counts the
+    matches. The whole list (or one stage of it) is read so that an index serves the order: by handle on the
+    handle index; by score a page of the scored contacts down the score index, then the unscored; by stage one
+    stage at a time on the (stage, handle) index, whole stages skipped by their counts; its total comes from
+    the stored counts.
     """
     if sort not in COLUMNS:
         raise ValidationError(f"sort by one of {', '.join(COLUMNS)}, not {sort!r}")
@@ -103,11 +104,13 @@ def browse_contacts(
     if tag:
         where.append(has_tag_sql(session, tag.strip().lower()))
     page = _Page(session, lane_expr, where, limit=max(1, min(limit, MAX_PAGE)), offset=max(0, offset))
-    stored = counts.read(session) if len(where) <= (1 if stage is not None else 0) else None
-    if stored is None:
-        total = int(session.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
-    else:
-        total = stored.by_key("stage").get(stage, 0) if stage is not None else stored.total("contacts")
+    if len(where) > (1 if stage is not None else 0):  # narrowed: one pass finds the page and counts the matches
+        key = _sort_key(sort, lane_expr)
+        order = (case((key.is_(None), 1), else_=0), key.desc() if descending else key.asc(), Contact.instagram_username)
+        rows, total = page.read_counted(*order)
+        return ContactPage(rows=rows, total=total)
+    stored = counts.read(session)
+    total = stored.by_key("stage").get(stage, 0) if stage is not None else stored.total("contacts")
     if sort == "name":
         rows = page.read(Contact.instagram_username.desc() if descending else Contact.instagram_username.asc())
     elif sort in ("score", "touch"):
@@ -128,38 +131,49 @@ class _Page:
     ) -> None:
         self.session, self.lane, self.where, self.limit, self.offset = session, lane, where, limit, offset
 
+    def _select(self, *extra: Any) -> Any:
+        return select(
+            Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.relationship_stage,
+            self.lane, Contact.last_meaningful_touch, Contact.tags, *extra,
+        ).where(*self.where)  # fmt: skip
+
+    @staticmethod
+    def _row(u: str, d: str | None, s: int | None, st: str | None, ln: str, t: Any, tg: Any) -> ContactRow:
+        return ContactRow(
+            username=u, display_name=d, score=s, stage=st, lane=ln, last_meaningful_touch=t, tags=list(tg or [])
+        )
+
     def read(
         self, *order: Any, where: Any = (), limit: int | None = None, offset: int | None = None
     ) -> list[ContactRow]:
         """Rows matching the filters (and `where`), in `order`."""
-        columns = (
-            Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.relationship_stage,
-            self.lane, Contact.last_meaningful_touch, Contact.tags,
-        )  # fmt: skip
         stmt = (
-            select(*columns)
-            .where(*self.where, *where)
+            self._select()
+            .where(*where)
             .order_by(*order)
             .limit(self.limit if limit is None else limit)
             .offset(self.offset if offset is None else offset)
         )
-        return [
-            ContactRow(
-                username=u, display_name=d, score=s, stage=st, lane=ln, last_meaningful_touch=t, tags=list(tg or [])
-            )
-            for u, d, s, st, ln, t, tg in self.session.execute(stmt)
-        ]
+        return [self._row(*row) for row in self.session.execute(stmt)]
+
+    def read_counted(self, *order: Any) -> tuple[list[ContactRow], int]:
+        """The page in `order` and how many rows match in all, from one statement (a window count)."""
+        stmt = self._select(func.count().over()).order_by(*order).limit(self.limit).offset(self.offset)
+        found = self.session.execute(stmt).all()
+        if not found:  # past the end (or nothing matches): the window had no row to report on
+            return [], self._count() if self.offset else 0
+        return [self._row(*row[:-1]) for row in found], int(found[0][-1])
 
     def _count(self, *where: Any) -> int:
         stmt = select(func.count()).select_from(Contact).where(*self.where, *where)
         return int(self.session.scalar(stmt) or 0)
 
-    def nullable_last(self, key: Any, descending: bool, stored: counts.Counts | None) -> list[ContactRow]:
+    def nullable_last(self, key: Any, descending: bool, stored: counts.Counts) -> list[ContactRow]:
         """Contacts with a value in its order (the key's index walked, ties by handle), then those without."""
         rows = self.read(key.desc() if descending else key.asc(), Contact.instagram_username, where=[key.is_not(None)])
         if len(rows) == self.limit:
             return rows
-        if stored is not None and not self.where and key is Contact.relationship_score:
+        if not self.where and key is Contact.relationship_score:
             valued = stored.total("contacts") - stored.by_key("score").get("", 0)
         else:
             valued = self._count(key.is_not(None))
@@ -169,10 +183,10 @@ class _Page:
         )  # fmt: skip
         return rows + rest
 
-    def by_stage(self, descending: bool, stored: counts.Counts | None) -> list[ContactRow]:
+    def by_stage(self, descending: bool, stored: counts.Counts) -> list[ContactRow]:
         """Stage by stage up or down the ladder, each by handle; stages before the page skipped whole."""
         column = Contact.relationship_stage
-        if stored is not None and not self.where:
+        if not self.where:
             per_stage = stored.by_key("stage")
         else:
             grouped = select(column, func.count()).where(*self.where).group_by(column)

@@ -27,7 +27,8 @@ again on SQLite), which rebuilds those rows once at the end.
 
 The contact list: a name search index, an FTS5 trigram table over handle and display name on SQLite
 (rowid-linked, like the message search) and pg_trgm GIN indexes on both columns on PostgreSQL; and an index on
-(stage, handle), so the list in stage order walks each stage by handle.
+(stage, handle), so the list in stage order walks each stage by handle. The message search pages newest
+first, ties by id: an index on (sent_at, id), so many messages of one instant are not sorted on every page.
 """
 
 from collections.abc import Sequence
@@ -412,9 +413,11 @@ def upgrade() -> None:
         op.execute(statement)
     op.execute(_initial_rows(engine))
     op.create_index("idx_contacts_stage_username", "instagram_contacts", ["relationship_stage", "instagram_username"])
+    op.create_index("idx_messages_sent_id", "instagram_messages", [sa.text("sent_at DESC"), sa.text("id DESC")])
 
 
 def downgrade() -> None:
+    op.drop_index("idx_messages_sent_id", table_name="instagram_messages")
     op.drop_index("idx_contacts_stage_username", table_name="instagram_contacts")
     if op.get_context().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS idx_contacts_display_name_trgm")
