@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import inspect
+import json
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import typer
-from typer.testing import CliRunner
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
 from everreach.cli import app
 from everreach.cli.registry import COMMANDS
+from everreach.db.models import Contact
+from everreach.relationship import queries
+from tests.relationship.factories import contact
 
 #: rich.table is not here: Typer draws its own help with it.
 HEAVY = (
@@ -24,19 +32,54 @@ HEAVY = (
 )
 
 
-def test_help_imports_no_database_web_or_migration_code() -> None:
+#: What the JSON weekly tasks never need: the ORM and its models, pydantic (schemas, settings, Typer's checks).
+NOT_FOR_TASKS = (
+    "sqlalchemy.orm",
+    "everreach.db.models",
+    "everreach.relationship.queries",
+    "everreach.relationship.recompute",
+    "pydantic",
+    "pydantic_settings",
+    "everreach.config.settings",
+    "alembic",
+    "rich",
+)
+
+
+def _loaded_by(args: list[str], watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    """Run `everreach ARGS` in a fresh interpreter; stderr ends with the watched modules it imported."""
     probe = (
         "import sys\n"
         "from everreach.cli import main\n"
-        "sys.argv = ['everreach', '--help']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        f"sys.argv = ['everreach', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"loaded = [m for m in {watched!r} if m in sys.modules]\n"
         "print('LOADED', loaded, file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+
+
+def test_help_imports_no_database_web_or_migration_code() -> None:
+    done = _loaded_by(["--help"], HEAVY)
     assert "LOADED []" in done.stderr, done.stderr
     for name in COMMANDS:
         assert name in done.stdout
+
+
+def test_json_tasks_are_the_apis_weekly_tasks(cli: Callable[..., Result], session: Session) -> None:
+    rows = [("ana", 91, None), ("ben", 64, 40.0), ("cy", 55, 10.0), ("dee", 45, 1.0), ("eli", 12, 90.0)]
+    for username, score, days in rows:
+        made = contact(session, username=username)
+        touch = None if days is None else datetime.now(UTC) - timedelta(days=days)
+        values = {"relationship_score": score, "last_meaningful_touch": touch}
+        session.execute(update(Contact).where(Contact.id == made.id).values(**values))
+    session.commit()
+    result = cli("tasks", "--json")
+    assert result.exit_code == 0, result.output
+    expected = queries.weekly_tasks(session).model_dump()
+    assert json.loads(result.stdout) == expected
+    assert list(expected) == ["micro_wins", "curiosity", "rewarm", "offers"]
+    assert expected["micro_wins"] == ["ana", "ben"]  # dee, touched yesterday, is in no bucket
 
 
 def test_registry_help_is_each_commands_docstring() -> None:

@@ -14,14 +14,15 @@ from everreach.db.engine import make_engine
 from everreach.db.migrate import HEAD_REVISION, head_revision, upgrade
 from everreach.db.models import Base
 
-# Objects the models do not describe on purpose: the search index lives only in migrations.
-IGNORED_TABLES = {"alembic_version", "instagram_messages_fts"}
+# Objects the models do not describe on purpose: the search indexes live only in migrations.
+IGNORED_TABLES = {"alembic_version", "instagram_messages_fts", "instagram_contacts_fts"}
+IGNORED_INDEXES = {"idx_messages_text_trgm", "idx_contacts_username_trgm", "idx_contacts_display_name_trgm"}
 
 
 def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    if type_ == "table" and name is not None and (name in IGNORED_TABLES or name.startswith("instagram_messages_fts")):
+    if type_ == "table" and name is not None and any(name.startswith(t) for t in IGNORED_TABLES):
         return False
-    return not (type_ == "index" and name == "idx_messages_text_trgm")
+    return not (type_ == "index" and name in IGNORED_INDEXES)
 
 
 def test_models_match_the_migrated_schema(engine: Engine) -> None:

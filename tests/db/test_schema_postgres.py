@@ -71,7 +71,7 @@ def test_migrated_schema_matches_seed_ddl_exactly() -> None:
             assert actual[table]["constraints"] == expected[table]["constraints"], table
         assert set(dict(actual["instagram_messages"]["indexes"])) - set(
             dict(expected["instagram_messages"]["indexes"])
-        ) == {"idx_messages_text_trgm"}
+        ) == {"idx_messages_text_trgm", "idx_messages_sent_id"}
         by_hand.dispose()
         migrated.dispose()
 

@@ -23,10 +23,12 @@ class LoadError(BackupError):
     """A row could not be restored; the message says where and why."""
 
 
-#: Bookkeeping the database derives itself, never written to a backup: triggers fill contact_ranks and
-#: contacts_to_rescore again as contacts and messages are restored, and without recompute_marks the first
-#: recompute after a restore reads every message.
-DERIVED = frozenset({"contact_ranks", "contacts_to_rescore", "recompute_marks"})
+#: Bookkeeping the database derives itself, never written to a backup: triggers fill contact_ranks,
+#: contacts_to_rescore and the dashboard counts again as contacts and messages are restored, and without
+#: recompute_marks the first recompute after a restore reads every message.
+DERIVED = frozenset(
+    {"contact_ranks", "contacts_to_rescore", "recompute_marks", "dashboard_counts", "dashboard_count_journal"}
+)
 
 
 def backup_tables() -> list[Table]:

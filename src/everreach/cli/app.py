@@ -53,6 +53,7 @@ class LazyGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         self._describing = False
         self._converted = 0
+        _take_plain_values_as_typed(self)
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
         """Registry commands in registry order, then any other command already registered."""
@@ -77,6 +78,7 @@ class LazyGroup(TyperGroup):
         pending.registered_commands = list(app.registered_commands)
         pending.registered_groups = list(app.registered_groups)
         for name, command in typer.main.get_group(pending).commands.items():
+            _take_plain_values_as_typed(command)
             self.commands.setdefault(name, command)
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
@@ -112,6 +114,27 @@ class LazyGroup(TyperGroup):
             fail(message)
 
 
+def _take_plain_values_as_typed(command: _click.Command) -> None:
+    """Text options and flags of the command (and its subcommands) are used as the parser gives them.
+
+    Typer checks every option value with a pydantic TypeAdapter, even `--help`'s, and importing pydantic for that
+    costs about 100 ms of a command's start-up; a string or a flag needs no check (every other type still gets
+    Typer's). Left to Typer if its internals change.
+    """
+    from typer._coercion import PassThroughRuntimeParam
+
+    help_option = command.get_help_option(_click.Context(command))  # made and kept now, so it is covered too
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or descriptor.annotation not in (str, bool) or not hasattr(param, "_runtime_param"):
+            continue
+        param._runtime_param = PassThroughRuntimeParam(
+            annotation=descriptor.annotation, parameter_info=descriptor.parameter_info
+        )
+    for sub in getattr(command, "commands", {}).values():
+        _take_plain_values_as_typed(sub)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print `error: message` on stderr and exit."""
     err_console.line(f"error: {message}", style="red")
@@ -134,13 +157,13 @@ def global_options(
         typer.Option("--db", help="Database URL (overrides EVERREACH_DATABASE_URL).", metavar="URL"),
     ] = None,
     config_file: Annotated[
-        Path | None, typer.Option("--config", help="Settings TOML file (default: user config dir).")
+        str | None, typer.Option("--config", help="Settings TOML file (default: user config dir).", metavar="FILE")
     ] = None,
 ) -> None:
     """Global options apply to every command."""
     from everreach import config
 
-    config.configure(database_url=db, config_file=str(config_file) if config_file else None)
+    config.configure(database_url=db, config_file=config_file or None)
 
 
 #: Commands that may create a SQLite file that is not there yet (`db upgrade` opens its own engine).
@@ -177,7 +200,7 @@ def engine() -> Engine:
     from everreach.db import migrate
     from everreach.db.engine import checked_urls, get_engine
 
-    raw_url = config.get_settings().resolved_database_url()
+    raw_url = config.database_url()
     _refuse_missing_sqlite_file(raw_url)
     eng = get_engine(raw_url)
     key = eng.url.render_as_string()

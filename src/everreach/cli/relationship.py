@@ -149,20 +149,19 @@ def attention(
 @app.command("tasks")
 def tasks(as_json: JsonOption = False) -> None:
     """This week's outreach buckets: micro-wins, curiosity, rewarm, offers."""
-    from everreach.relationship import queries
+    from everreach.relationship.queries import weekly_tasks
 
     with unit_of_work() as session:
-        result = queries.weekly_tasks(session)
-        if not as_json:
-            from everreach.cli.people import labels
-
-            buckets: dict[str, list[str]] = result.model_dump()
-            names = labels(session, [u for usernames in buckets.values() for u in usernames])
+        buckets = weekly_tasks(session).model_dump()
     if as_json:
-        print_json(dump(result))
+        print_json(buckets)
         return
+    from everreach.cli.people import labels
+
+    with unit_of_work() as session:
+        names = labels(session, [u for usernames in buckets.values() for u in usernames])
     for key, title in BUCKETS.items():
-        usernames = buckets.get(key, [])
+        usernames = buckets[key]
         console.line(f"{title}: {hu.plural(len(usernames), 'contact') if usernames else 'nobody this week'}")
         for username in usernames:
             console.line(f"  {names.get(username, hu.person(username))}")

@@ -17,14 +17,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
-from everreach.config import get_settings
 from everreach.errors import ConfigError
+
+if TYPE_CHECKING:  # the ORM (and the settings) load on first use: a Core-only read never needs them
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def normalise_url(raw: str) -> URL:
@@ -197,7 +198,7 @@ def _install_sqlite_pragmas(engine: Engine, turn: WriterTurn | None) -> None:
 
 def make_engine(raw_url: str | None = None, **kwargs: Any) -> Engine:
     """A new engine for the URL (default: the configured one), with SQLite set up for WAL and FKs."""
-    url = normalise_url(raw_url or get_settings().resolved_database_url())
+    url = normalise_url(raw_url or _configured_url())
     try:
         if url.get_backend_name() == "sqlite":
             turn = None
@@ -215,6 +216,12 @@ def make_engine(raw_url: str | None = None, **kwargs: Any) -> Engine:
     return engine
 
 
+def _configured_url() -> str:
+    from everreach import config
+
+    return config.database_url()
+
+
 _engines: dict[str, Engine] = {}
 #: URLs whose schema version was already checked by this process (see everreach.cli.app.engine).
 checked_urls: set[str] = set()
@@ -222,7 +229,7 @@ checked_urls: set[str] = set()
 
 def get_engine(raw_url: str | None = None) -> Engine:
     """The shared engine for a URL (default: the configured database)."""
-    key = raw_url or get_settings().resolved_database_url()
+    key = raw_url or _configured_url()
     if key not in _engines:
         _engines[key] = make_engine(key)
     return _engines[key]
@@ -238,6 +245,8 @@ def dispose_engines() -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -289,5 +298,5 @@ def session_scope(engine: Engine | None = None, *, write: bool = False) -> Itera
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
     """True when the engine (or the session's bind) is SQLite."""
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    bind = engine_or_session if isinstance(engine_or_session, Engine) else engine_or_session.get_bind()
     return bind.dialect.name == "sqlite"

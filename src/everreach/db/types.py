@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Text, TypeDecorator
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-#: JSONB on PostgreSQL, JSON text on SQLite.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+if TYPE_CHECKING:
+    from sqlalchemy.types import TypeEngine
 
-#: TEXT[] on PostgreSQL, a JSON list on SQLite.
-TextArray = JSON().with_variant(ARRAY(Text()), "postgresql")
+    #: JSONB on PostgreSQL, JSON text on SQLite.
+    JSONType: TypeEngine[Any]
+    #: TEXT[] on PostgreSQL, a JSON list on SQLite.
+    TextArray: TypeEngine[Any]
+
+
+def __getattr__(name: str) -> Any:
+    """JSONType and TextArray, built on first use: SQLAlchemy's PostgreSQL dialect (tens of milliseconds to import)
+    is loaded only by code that defines tables, never by a read that needs UTCDateTime alone."""
+    if name not in ("JSONType", "TextArray"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+    built = {
+        "JSONType": JSON().with_variant(JSONB(), "postgresql"),
+        "TextArray": JSON().with_variant(ARRAY(Text()), "postgresql"),
+    }
+    globals().update(built)
+    return built[name]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

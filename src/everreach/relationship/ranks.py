@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text
 from everreach.contacts.spam import spam_sql
 from everreach.db.models import Contact, ContactRank
 from everreach.errors import DatabaseError
+from everreach.relationship import counts
 
 PAUSE_SETTING = "everreach.ranks_paused"
 SQLITE_UPDATE_TRIGGER = "contact_ranks_au"
@@ -54,7 +55,8 @@ def paused(conn: Connection) -> Iterator[None]:
                 f"trigger {SQLITE_UPDATE_TRIGGER} is missing from this database; `everreach db upgrade` adds it"
             )
         conn.exec_driver_sql(f"DROP TRIGGER {SQLITE_UPDATE_TRIGGER}")
-    yield
+    with counts.paused(conn):  # the dashboard's stage and score totals stand down and are rebuilt alike
+        yield
     rebuild(conn)
     if pg:
         conn.execute(text("SELECT set_config(:name, 'off', true)"), {"name": PAUSE_SETTING})

@@ -1,21 +1,20 @@
 """How many contacts stood in each stage at the end of each of the last weeks, from the stage history.
 
-Today's counts come from the contacts; each earlier week is found by undoing the stage changes made after it
-(to_stage loses one, from_stage gains one) and leaving out contacts created after it. Both are read in one
-grouped pass each (rows counted per week), so the cost does not grow with the number of weeks.
+Today's counts are the contacts' stages now; each earlier week counts the contacts created by its end, at
+their stage now with the stage changes made after it undone (to_stage loses one, from_stage gains one). All
+three are read from the stored counts (counts.py: 'stage', 'born' per creation day, 'moved' per change day
+and creation day), so the cost depends on neither the number of contacts nor the length of the history.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, time, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from everreach.db.models import STAGES, Contact, StageChange
-from everreach.relationship import clock
+from everreach.db.models import STAGES
+from everreach.relationship import clock, counts
 
 WEEKS = 12
 
@@ -32,61 +31,41 @@ class StageWeek(BaseModel):
         return sum(self.counts.values())
 
 
-def _bucket(column: Any, instants: list[datetime]) -> Any:
-    """The index of the first instant (newest first) that `column` is after: which week a row falls in."""
-    return case(*((column > t, k) for k, t in enumerate(instants)), else_=len(instants))
-
-
 def stage_weeks(session: Session, *, weeks: int = WEEKS, now: datetime | None = None) -> list[StageWeek]:
-    """Contacts per stage at `now` and at each of the `weeks - 1` week ends before it, oldest first."""
+    """Contacts per stage at `now` and at the end (UTC) of the same weekday in each of the `weeks - 1` weeks
+    before, oldest first."""
     now = now or clock.utcnow()
-    instants = [now - timedelta(days=7 * k) for k in range(1, weeks)]
+    tomorrow = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+    ends = [tomorrow - timedelta(days=7 * k) for k in range(1, weeks)]  # newest first
+    stored = counts.read(session, since=ends[-1].date() if ends else None)
     current = dict.fromkeys(STAGES, 0)
-    for stage, n in session.execute(
-        select(Contact.relationship_stage, func.count()).group_by(Contact.relationship_stage)
-    ):
-        key = stage if stage in current else "first_touch"
-        current[key] += int(n)
-    if not instants:
-        return [StageWeek(at=now, counts=current)]
-    oldest = instants[-1]
-    # Rows per (from, to, week) and contacts created per week, in one grouped pass each; a row after
-    # instant k is also after every older instant, so the per-week counts are summed up in Python.
-    week = _bucket(StageChange.changed_at, instants)
-    moved: dict[tuple[str, str], list[int]] = {}
-    for old, new, k, n in session.execute(
-        select(StageChange.from_stage, StageChange.to_stage, week, func.count())
-        .where(StageChange.changed_at > oldest)
-        .group_by(StageChange.from_stage, StageChange.to_stage, week)
-    ):
-        moved.setdefault((old or "first_touch", new), [0] * len(instants))[int(k)] += int(n)
-    # A contact created after a week is left out at the stage it started in: the first change's from_stage,
-    # or its stage now when it never changed.
-    first_from = (
-        select(StageChange.from_stage)
-        .where(StageChange.contact_id == Contact.id)
-        .order_by(StageChange.changed_at)
-        .limit(1)
-        .scalar_subquery()
-    )
-    started = func.coalesce(first_from, Contact.relationship_stage, "first_touch")
-    created_week = _bucket(Contact.created_at, instants)
-    created: dict[str, list[int]] = {}
-    for stage, k, n in session.execute(
-        select(started, created_week, func.count()).where(Contact.created_at > oldest).group_by(started, created_week)
-    ):
-        created.setdefault(stage if stage in current else "first_touch", [0] * len(instants))[int(k)] += int(n)
+    for stage, n in stored.by_key("stage").items():
+        current[_known(stage)] += n
+    born = [(_parts(key, 2), n) for key, n in stored.by_key("born").items()]
+    moved = [(_parts(key, 4), n) for key, n in stored.by_key("moved").items()]
     out = [StageWeek(at=now, counts=current)]
-    for k in range(len(instants)):
-        counts = dict(current)
-        for (old, new), per_week in moved.items():
-            n = sum(per_week[: k + 1])
-            if n:
-                if new in counts:
-                    counts[new] -= n
-                if old in counts:
-                    counts[old] += n
-        for stage, per_week in created.items():
-            counts[stage] -= sum(per_week[: k + 1])
-        out.append(StageWeek(at=instants[k], counts={s: max(0, c) for s, c in counts.items()}))
+    for end in ends:
+        after = end.date().isoformat()  # the first day after this week's end
+        week = dict(current)
+        for (day, stage), n in born:  # created after the end: not there yet
+            if day >= after:
+                week[_known(stage)] -= n
+        for (day, created, old, new), n in moved:  # a later change of a contact that was there: undone
+            if day >= after and created < after:
+                if new in week:
+                    week[new] -= n
+                if (old or "first_touch") in week:
+                    week[old or "first_touch"] += n
+        out.append(StageWeek(at=end - timedelta(microseconds=1), counts={s: max(0, c) for s, c in week.items()}))
     return list(reversed(out))
+
+
+def _parts(key: str, count: int) -> tuple[str, ...]:
+    """A stored key split at its '|'s into `count` parts."""
+    parts = key.split("|", count - 1)
+    return (*parts, *[""] * (count - len(parts)))
+
+
+def _known(stage: str) -> str:
+    """A stored stage as the chart counts it: an empty or unknown one as the first stage."""
+    return stage if stage in STAGES else "first_touch"

@@ -60,12 +60,20 @@ def test_stage_weeks_undo_later_changes_and_leave_out_later_contacts(session: Se
     cleo.created_at = NOW - timedelta(days=10)
     session.flush()
     weeks = stage_weeks(session, weeks=4, now=NOW)
-    assert [w.at for w in weeks] == [NOW - timedelta(days=d) for d in (21, 14, 7, 0)]
+    end_of_day = datetime(2025, 6, 3, tzinfo=UTC) - timedelta(microseconds=1)  # NOW's day, to its last instant
+    assert [w.at for w in weeks] == [end_of_day - timedelta(days=d) for d in (21, 14, 7)] + [NOW]
     counts = [{k: v for k, v in w.counts.items() if v} for w in weeks]
     assert counts[0] == {"first_touch": 2}  # cleo did not exist yet
     assert counts[1] == {"first_touch": 1, "context_captured": 1}
     assert counts[2] == {"first_touch": 1, "context_captured": 2}
     assert counts[3] == {"first_touch": 1, "context_captured": 1, "trust_signals": 1}
+    # cleo's own change after she was created: undone in the week she existed, not before it
+    session.add(StageChange(contact_id=cleo.id, from_stage="first_touch", to_stage="context_captured", reason="r",
+                            changed_at=NOW - timedelta(days=5)))  # fmt: skip
+    session.flush()
+    counts = [{k: v for k, v in w.counts.items() if v} for w in stage_weeks(session, weeks=4, now=NOW)]
+    assert counts[:3] == [{"first_touch": 2}, {"first_touch": 1, "context_captured": 1},
+                          {"first_touch": 2, "context_captured": 1}]  # fmt: skip
 
 
 def test_timeline_has_messages_records_stages_and_sends_newest_first(session: Session) -> None:

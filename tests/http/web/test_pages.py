@@ -71,3 +71,19 @@ def test_record_stage_and_settings_forms(client: Any, data: None) -> None:
     )
     assert "Pattern “Loans” added." in r.text
     assert client.get("/contacts/nobody").status_code == 404
+
+
+def test_queue_shows_the_first_rows_and_a_link_to_all(client: Any, session: Session) -> None:
+    from everreach.db.models import OutreachItem
+
+    person = add_contact(session, "pat")
+    session.add_all(
+        OutreachItem(contact_id=person.id, username="pat", message_text=f"note {i}", status="sent") for i in range(53)
+    )
+    session.commit()
+    first = client.get("/queue").text
+    assert first.count('<tr id="q-') == 50
+    assert 'href="/queue?all=1">Show all 53</a>' in first
+    everything = client.get("/queue?all=1").text
+    assert everything.count('<tr id="q-') == 53
+    assert "Show all" not in everything

@@ -22,16 +22,26 @@ from everreach.relationship.stats import stats as totals
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=10_000)]
+#: Queue rows shown at first (waiting ones first), and with "Show all".
+QUEUE_SHOWN = 50
+QUEUE_ALL = 1000
 
 
 @router.get("/queue", response_class=HTMLResponse)
-def queue_page(request: Request, session: DbSession, status: str | None = None) -> Response:
-    """Queue rows, their states, the next allowed send; cancel (after a confirm) and retry."""
+def queue_page(
+    request: Request, session: DbSession, status: str | None = None,
+    show_all: Annotated[bool, Query(alias="all")] = False,
+) -> Response:  # fmt: skip
+    """Queue rows (the next QUEUE_SHOWN, or up to QUEUE_ALL with ?all=1), their states, the next allowed send;
+    cancel (after a confirm) and retry."""
     status = status if status in QUEUE_STATUSES else None
-    listing = queue.list_queue(session, status=status, limit=200)
+    shown = QUEUE_ALL if show_all else QUEUE_SHOWN
+    listing = queue.list_queue(session, status=status, limit=shown)
+    total = sum(listing.counts.values()) if status is None else listing.counts.get(status, 0)
     return render(
-        request, "queue.html", section="Queue", title="Queue", listing=listing, status=status, zone=user_zone().key
-    )
+        request, "queue.html", section="Queue", title="Queue", listing=listing, status=status, zone=user_zone().key,
+        total=total, more=total > len(listing.items) and not show_all,
+    )  # fmt: skip
 
 
 @router.post("/queue/{item_id}/cancel")

@@ -1,18 +1,12 @@
-"""One settings object: EVERREACH_* environment variables, an optional TOML file, CLI overrides.
-
-Read lazily through :func:`get_settings`; nothing here runs at import time.
-"""
+"""The Settings class: every tunable of EverReach as one pydantic-settings model (loaded on first use, see
+`everreach.config`)."""
 
 from __future__ import annotations
 
-import os
-import tomllib
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -21,22 +15,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from everreach.errors import ConfigError
-
-_overrides: dict[str, Any] = {}
-
-
-def default_data_dir() -> Path:
-    """Where the embedded database and outputs live unless configured otherwise."""
-    return platformdirs.user_data_path("everreach", appauthor=False)
-
-
-def config_file_path() -> Path:
-    """The TOML file read for settings (EVERREACH_CONFIG overrides the default location)."""
-    explicit = _overrides.get("config_file") or os.environ.get("EVERREACH_CONFIG")
-    if explicit:
-        return Path(explicit)
-    return platformdirs.user_config_path("everreach", appauthor=False) / "config.toml"
+from everreach.config import config_file_path, default_data_dir
 
 
 class Settings(BaseSettings):
@@ -126,31 +105,3 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'everreach.db'}"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, built on first use; a bad file or value is a ConfigError naming it."""
-    try:
-        return Settings(**{k: v for k, v in _overrides.items() if k != "config_file"})
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config_file_path()}: invalid TOML: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
-        )
-        raise ConfigError(
-            f"invalid setting ({problems}); check EVERREACH_* variables and {config_file_path()}"
-        ) from exc
-
-
-def configure(**overrides: Any) -> None:
-    """Set CLI-level overrides (e.g. ``database_url``) and drop the cached settings."""
-    _overrides.update({k: v for k, v in overrides.items() if v is not None})
-    get_settings.cache_clear()
-
-
-def reset() -> None:
-    """Forget all overrides and cached settings (used by tests)."""
-    _overrides.clear()
-    get_settings.cache_clear()

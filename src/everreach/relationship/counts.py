@@ -1,0 +1,194 @@
+"""dashboard_counts: the dashboard's totals, kept by triggers (migration 0009), read and rebuilt here.
+
+Rows are (name, key) -> n: 'contacts', 'spam', 'messages', 'outbound', 'conversations' (key ''), 'stage' and
+'score' (key: the stored value, '' for NULL), 'born' ('<creation day>|<stage now>') and 'moved' ('<change
+day>|<creation day of the contact>|<from>|<to>'), days in UTC. What they mean (buckets, lanes, the chart) is
+worked out in Python by the readers; SQL only counts.
+
+On PostgreSQL the triggers append to dashboard_count_journal, each row with its transaction's id; a read adds
+the journal's rows above the watermark in and, when they have grown, folds those of finished transactions
+into dashboard_counts in one statement (under a transaction-level advisory lock taken without waiting, so
+concurrent readers never queue behind each other), moving the watermark up. A full recompute rewrites nearly
+every stage and score: it runs inside `paused`, where the stage and score triggers stand down, and those
+rows are rebuilt once at the end (ranks.paused does this together with contact_ranks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, text
+
+from everreach.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+PAUSE_SETTING = "everreach.counts_paused"
+#: SQLite triggers that stand down during a full recompute (their rows are rebuilt after it).
+SQLITE_PAUSED_TRIGGERS = ("dashboard_counts_contact_stage", "dashboard_counts_contact_score")
+#: The names those triggers keep.
+CONTACT_NAMES = ("stage", "score", "born")
+TOTAL_NAMES = ("contacts", "spam", "stage", "score", "messages", "outbound", "conversations")
+DAY_NAMES = ("born", "moved")
+#: Journal rows a PostgreSQL read lets pass before it folds them into dashboard_counts.
+FOLD_AT = 200
+_LOCK_KEY = 0x45520009
+#: The transaction id below which every journal row is folded (0 before the first fold).
+_WATERMARK = "SELECT coalesce(max(n), 0) FROM dashboard_counts WHERE name = 'journal' AND key = 'xmin'"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The stored totals as read: (name, key) -> n."""
+
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def total(self, name: str) -> int:
+        """The one total stored under `name` (key '')."""
+        return self.rows.get((name, ""), 0)
+
+    def by_key(self, name: str) -> dict[str, int]:
+        """Every key stored under `name`, with its total (zeros left out)."""
+        return {key: n for (kind, key), n in self.rows.items() if kind == name and n}
+
+
+def _connection(bind: Connection | Session) -> Connection:
+    return bind if isinstance(bind, Connection) else bind.connection()
+
+
+def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
+    """The totals; the per-day rows ('born', 'moved') only from `since` on (none when it is None)."""
+    conn = _connection(bind)
+    where = "name IN ({})".format(", ".join(f"'{n}'" for n in TOTAL_NAMES))
+    params: dict[str, Any] = {}
+    if since is not None:
+        where = f"({where} OR (name IN ('born', 'moved') AND key >= :since))"
+        params["since"] = since.isoformat()
+    pg = conn.dialect.name == "postgresql"
+    sql = f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {where}"
+    if pg:  # the journal's rows above the watermark: every row below it is folded (and dead until vacuumed)
+        sql += f" UNION ALL SELECT name, key, d, 1 FROM dashboard_count_journal WHERE xid >= ({_WATERMARK}) AND {where}"
+    rows: dict[tuple[str, str], int] = {}
+    journal = 0
+    for name, key, n, from_journal in conn.execute(text(sql), params):
+        rows[(name, key)] = rows.get((name, key), 0) + int(n)
+        journal += from_journal
+    if pg and journal >= FOLD_AT:
+        fold(conn)
+    return Counts(rows)
+
+
+def fold(conn: Connection) -> bool:
+    """PostgreSQL: move the rows of finished transactions from the journal into dashboard_counts, unless
+    another transaction is doing so (then False). The amounts read do not change: each is in one of the two.
+
+    Every transaction whose id is below the snapshot's xmin has ended, so its rows (if it committed) are all
+    visible to this statement and are folded; the new watermark is that xmin, and reads take the journal's
+    rows from it up (rows of transactions still running, or ended after this snapshot).
+    """
+    if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}):
+        return False
+    conn.execute(
+        text(
+            f"WITH w AS (SELECT ({_WATERMARK}) AS low, "
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS high), "
+            "gone AS (DELETE FROM dashboard_count_journal WHERE xid >= (SELECT low FROM w) "
+            "AND xid < (SELECT high FROM w) RETURNING name, key, d), "
+            "mark AS (INSERT INTO dashboard_counts (name, key, n) SELECT 'journal', 'xmin', high FROM w "
+            "ON CONFLICT (name, key) DO UPDATE SET n = excluded.n) "
+            "INSERT INTO dashboard_counts (name, key, n) SELECT name, key, sum(d) FROM gone GROUP BY name, key "
+            "ON CONFLICT (name, key) DO UPDATE SET n = dashboard_counts.n + excluded.n"
+        )
+    )
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# rebuild: every row from the counted tables, the same sums the triggers keep
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _day(pg: bool, column: str) -> str:
+    if pg:
+        return f"coalesce(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD'), '')"
+    return f"coalesce(substr({column}, 1, 10), '')"
+
+
+def _fresh_rows(pg: bool, names: tuple[str, ...]) -> str:
+    """A SELECT of (name, key, n) for the given names, from the counted tables as they are."""
+    from everreach.contacts.spam import spam_sql
+
+    c = "instagram_contacts"
+    spam = str(spam_sql("postgresql" if pg else "sqlite").compile())
+    outbound = "CASE WHEN is_outbound THEN 1 ELSE 0 END" if pg else "(is_outbound IS 1)"
+    stage = "coalesce(relationship_stage, '')"
+    parts = {
+        "contacts": f"SELECT 'contacts', '', count(*) FROM {c}",
+        "spam": f"SELECT 'spam', '', coalesce(sum(CASE WHEN {spam} THEN 1 ELSE 0 END), 0) FROM {c}",
+        "stage": f"SELECT 'stage', {stage}, count(*) FROM {c} GROUP BY 2",
+        "score": f"SELECT 'score', coalesce(CAST(relationship_score AS TEXT), ''), count(*) FROM {c} GROUP BY 2",
+        "born": f"SELECT 'born', {_day(pg, 'created_at')} || '|' || {stage}, count(*) FROM {c} GROUP BY 2",
+        "moved": (
+            f"SELECT 'moved', {_day(pg, 'h.changed_at')} || '|' || {_day(pg, 'c.created_at')} || '|' || "
+            "coalesce(h.from_stage, '') || '|' || coalesce(h.to_stage, ''), count(*) "
+            f"FROM stage_history h JOIN {c} c ON c.id = h.contact_id GROUP BY 2"
+        ),
+        "messages": "SELECT 'messages', '', count(*) FROM instagram_messages",
+        "outbound": f"SELECT 'outbound', '', coalesce(sum({outbound}), 0) FROM instagram_messages",
+        "conversations": "SELECT 'conversations', '', count(*) FROM instagram_conversations",
+    }
+    return " UNION ALL ".join(parts[name] for name in names)
+
+
+ALL_NAMES = (*TOTAL_NAMES, *DAY_NAMES)
+
+
+def rebuild(conn: Connection, *, names: tuple[str, ...] = ALL_NAMES) -> None:
+    """Replace the rows of `names` with sums from the counted tables as they are now (in the caller's
+    transaction; on PostgreSQL the journal's amounts for them go, in the same statement)."""
+    listed = ", ".join(f"'{n}'" for n in names)
+    fresh = _fresh_rows(conn.dialect.name == "postgresql", names)
+    if conn.dialect.name != "postgresql":
+        conn.execute(text(f"DELETE FROM dashboard_counts WHERE name IN ({listed})"))
+        conn.execute(text(f"INSERT INTO dashboard_counts (name, key, n) SELECT * FROM ({fresh}) AS f WHERE true"))
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    # One statement, one snapshot: the journal rows it deletes are exactly those the fresh sums include.
+    conn.execute(
+        text(
+            f"WITH fresh (name, key, n) AS ({fresh}), "
+            f"cleared AS (DELETE FROM dashboard_count_journal WHERE name IN ({listed}) RETURNING 1), "
+            f"stale AS (UPDATE dashboard_counts d SET n = 0 WHERE d.name IN ({listed}) AND d.n <> 0 "
+            "AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.name = d.name AND f.key = d.key) RETURNING 1) "
+            "INSERT INTO dashboard_counts (name, key, n) SELECT name, key, n FROM fresh "
+            "ON CONFLICT (name, key) DO UPDATE SET n = excluded.n"
+        )
+    )
+
+
+@contextmanager
+def paused(conn: Connection) -> Iterator[None]:
+    """Run the block with the stage and score triggers off, then rebuild their rows (in the caller's
+    transaction; on an error nothing is rebuilt and the caller's rollback undoes the block and the pause)."""
+    pg = conn.dialect.name == "postgresql"
+    stored: list[str] = []
+    if pg:
+        conn.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PAUSE_SETTING})
+    else:
+        for name in SQLITE_PAUSED_TRIGGERS:
+            ddl = conn.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"), {"n": name})
+            if ddl is None:
+                raise DatabaseError(f"trigger {name} is missing from this database; `everreach db upgrade` adds it")
+            stored.append(ddl)
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    yield
+    rebuild(conn, names=CONTACT_NAMES)
+    if pg:
+        conn.execute(text("SELECT set_config(:name, 'off', true)"), {"name": PAUSE_SETTING})
+    for ddl in stored:
+        conn.exec_driver_sql(ddl)
