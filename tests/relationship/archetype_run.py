@@ -68,7 +68,7 @@ def run_archetypes(url: str, monkeypatch: pytest.MonkeyPatch, *, labels: bool) -
     monkeypatch.setattr(clock, "utcnow", lambda: NOW)
     if labels:
         classifier = LabelClassifier()
-        monkeypatch.setattr(bulk, "classifier_for", lambda session: classifier)
+        monkeypatch.setattr(bulk, "get_classifier", lambda signals: classifier)
     runner = CliRunner()
 
     def cli(*args: str) -> Result:
