@@ -32,7 +32,7 @@ SIGNAL_THRESHOLD = 0.4
 BATCH = 10_000
 # Texts whose matches are kept for the next batches (DMs repeat: "thanks!", "sounds good"): at most MEMO_SIZE
 # (as long as BATCH is at most half of it) of at most MEMO_TEXT characters; about 330 bytes an entry.
-MEMO_SIZE = 50_000
+MEMO_SIZE = 100_000
 MEMO_TEXT = 200
 _NOTHING = ("", True)  # an empty message of the owner: never matches anything
 LEXICAL_NAME = "lexical"
