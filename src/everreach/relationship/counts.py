@@ -84,12 +84,12 @@ def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
 
 
 def fold(conn: Connection) -> bool:
-    """PostgreSQL: move the rows of finished transactions from the journal into dashboard_counts, unless
-    another transaction is doing so (then False). The amounts read do not change: each is in one of the two.
+    """PostgreSQL: move the journal rows this statement sees into dashboard_counts, unless another transaction
+    is doing so (then False). The amounts read do not change: each is in one of the two tables either way.
 
-    Every transaction whose id is below the snapshot's xmin has ended, so its rows (if it committed) are all
-    visible to this statement and are folded; the new watermark is that xmin, and reads take the journal's
-    rows from it up (rows of transactions still running, or ended after this snapshot).
+    The new watermark is the snapshot's xmin: every transaction below it has ended, so its committed rows are
+    all seen here and folded; rows of transactions still running stay, and reads take the journal from the
+    watermark up (the rows just folded among them are dead, skipped, until vacuum removes them).
     """
     if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}):
         return False
@@ -98,7 +98,7 @@ def fold(conn: Connection) -> bool:
             f"WITH w AS (SELECT ({_WATERMARK}) AS low, "
             "pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS high), "
             "gone AS (DELETE FROM dashboard_count_journal WHERE xid >= (SELECT low FROM w) "
-            "AND xid < (SELECT high FROM w) RETURNING name, key, d), "
+            "RETURNING name, key, d), "
             "mark AS (INSERT INTO dashboard_counts (name, key, n) SELECT 'journal', 'xmin', high FROM w "
             "ON CONFLICT (name, key) DO UPDATE SET n = excluded.n) "
             "INSERT INTO dashboard_counts (name, key, n) SELECT name, key, sum(d) FROM gone GROUP BY name, key "
@@ -119,30 +119,39 @@ def _day(pg: bool, column: str) -> str:
     return f"coalesce(substr({column}, 1, 10), '')"
 
 
-def _fresh_rows(pg: bool, names: tuple[str, ...]) -> str:
-    """A SELECT of (name, key, n) for the given names, from the counted tables as they are."""
+#: The names counted from instagram_contacts: one grouped pass over the table serves them all.
+_CONTACT_PARTS = ("contacts", "spam", "stage", "score", "born")
+
+
+def _fresh(pg: bool, names: tuple[str, ...]) -> tuple[str, str]:
+    """(WITH clauses, a SELECT of (name, key, n)) for the given names, from the counted tables as they are."""
     from everreach.contacts.spam import spam_sql
 
-    c = "instagram_contacts"
     spam = str(spam_sql("postgresql" if pg else "sqlite").compile())
     outbound = "CASE WHEN is_outbound THEN 1 ELSE 0 END" if pg else "(is_outbound IS 1)"
-    stage = "coalesce(relationship_stage, '')"
+    groups = (
+        "contact_groups AS (SELECT coalesce(relationship_stage, '') AS stage, "
+        "coalesce(CAST(relationship_score AS TEXT), '') AS score, "
+        f"{_day(pg, 'created_at')} AS day, CASE WHEN {spam} THEN 1 ELSE 0 END AS spam, count(*) AS n "
+        "FROM instagram_contacts GROUP BY 1, 2, 3, 4)"
+    )
     parts = {
-        "contacts": f"SELECT 'contacts', '', count(*) FROM {c}",
-        "spam": f"SELECT 'spam', '', coalesce(sum(CASE WHEN {spam} THEN 1 ELSE 0 END), 0) FROM {c}",
-        "stage": f"SELECT 'stage', {stage}, count(*) FROM {c} GROUP BY 2",
-        "score": f"SELECT 'score', coalesce(CAST(relationship_score AS TEXT), ''), count(*) FROM {c} GROUP BY 2",
-        "born": f"SELECT 'born', {_day(pg, 'created_at')} || '|' || {stage}, count(*) FROM {c} GROUP BY 2",
+        "contacts": "SELECT 'contacts', '', coalesce(sum(n), 0) FROM contact_groups",
+        "spam": "SELECT 'spam', '', coalesce(sum(spam * n), 0) FROM contact_groups",
+        "stage": "SELECT 'stage', stage, sum(n) FROM contact_groups GROUP BY stage",
+        "score": "SELECT 'score', score, sum(n) FROM contact_groups GROUP BY score",
+        "born": "SELECT 'born', day || '|' || stage, sum(n) FROM contact_groups GROUP BY day, stage",
         "moved": (
             f"SELECT 'moved', {_day(pg, 'h.changed_at')} || '|' || {_day(pg, 'c.created_at')} || '|' || "
             "coalesce(h.from_stage, '') || '|' || coalesce(h.to_stage, ''), count(*) "
-            f"FROM stage_history h JOIN {c} c ON c.id = h.contact_id GROUP BY 2"
+            "FROM stage_history h JOIN instagram_contacts c ON c.id = h.contact_id GROUP BY 2"
         ),
         "messages": "SELECT 'messages', '', count(*) FROM instagram_messages",
         "outbound": f"SELECT 'outbound', '', coalesce(sum({outbound}), 0) FROM instagram_messages",
         "conversations": "SELECT 'conversations', '', count(*) FROM instagram_conversations",
     }
-    return " UNION ALL ".join(parts[name] for name in names)
+    ctes = groups if any(n in _CONTACT_PARTS for n in names) else ""
+    return ctes, " UNION ALL ".join(parts[name] for name in names)
 
 
 ALL_NAMES = (*TOTAL_NAMES, *DAY_NAMES)
@@ -152,16 +161,22 @@ def rebuild(conn: Connection, *, names: tuple[str, ...] = ALL_NAMES) -> None:
     """Replace the rows of `names` with sums from the counted tables as they are now (in the caller's
     transaction; on PostgreSQL the journal's amounts for them go, in the same statement)."""
     listed = ", ".join(f"'{n}'" for n in names)
-    fresh = _fresh_rows(conn.dialect.name == "postgresql", names)
+    ctes, fresh = _fresh(conn.dialect.name == "postgresql", names)
+    with_ctes = f"{ctes}, " if ctes else ""
     if conn.dialect.name != "postgresql":
         conn.execute(text(f"DELETE FROM dashboard_counts WHERE name IN ({listed})"))
-        conn.execute(text(f"INSERT INTO dashboard_counts (name, key, n) SELECT * FROM ({fresh}) AS f WHERE true"))
+        conn.execute(
+            text(
+                f"INSERT INTO dashboard_counts (name, key, n) WITH {with_ctes}fresh (name, key, n) AS ({fresh}) "
+                "SELECT name, key, n FROM fresh WHERE true"
+            )
+        )
         return
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     # One statement, one snapshot: the journal rows it deletes are exactly those the fresh sums include.
     conn.execute(
         text(
-            f"WITH fresh (name, key, n) AS ({fresh}), "
+            f"WITH {with_ctes}fresh (name, key, n) AS ({fresh}), "
             f"cleared AS (DELETE FROM dashboard_count_journal WHERE name IN ({listed}) RETURNING 1), "
             f"stale AS (UPDATE dashboard_counts d SET n = 0 WHERE d.name IN ({listed}) AND d.n <> 0 "
             "AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.name = d.name AND f.key = d.key) RETURNING 1) "
