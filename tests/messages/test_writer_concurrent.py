@@ -18,6 +18,7 @@ from everreach.ingest import import_export
 from everreach.ingest import service as ingest_service
 from everreach.ingest.synthetic import generate_export
 from everreach.messages.writer.bulk import Writer
+from everreach.understanding import Classifier
 
 
 @pytest.fixture
@@ -32,8 +33,8 @@ def _import_while_the_first_runs(engine: Engine, export: Path, monkeypatch: pyte
     """Import `export` with a writer that, once it has read the contacts, lets a whole second import run."""
 
     class LateWriter(Writer):
-        def _load(self) -> None:
-            super()._load()
+        def _load(self, classifier: Classifier | None) -> None:
+            super()._load(classifier)
             monkeypatch.setattr(ingest_service, "Writer", Writer)  # the inner import is an ordinary one
             inner = import_export(engine, export)
             assert inner.messages_new > 0
@@ -76,8 +77,8 @@ def test_adopted_contacts_get_the_messages_only_the_later_import_has(
     generate_export(bigger, threads=12, messages=800, seed=5)
 
     class LateWriter(Writer):
-        def _load(self) -> None:
-            super()._load()
+        def _load(self, classifier: Classifier | None) -> None:
+            super()._load(classifier)
             monkeypatch.setattr(ingest_service, "Writer", Writer)
             import_export(engine, export)
 
