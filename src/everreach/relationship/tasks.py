@@ -144,15 +144,10 @@ def _by_resonance(dialect: str, page: int, *, high: int) -> Any:
     subquery for the contacts the page leaves out), then only the page's rows are read in full."""
     c = CONTACTS.c
     score = unindexed(c.relationship_score)
-    ids = (
-        select(c.id)
-        .where(score.is_not(None), score < high)
-        .order_by(func.coalesce(c.resonance_score, 0).desc(), c.id)
-        .limit(_PAGE)
-        .offset(page * _PAGE)
-        .scalar_subquery()
-    )
-    return _task_row(dialect).where(c.id.in_(ids))
+    order = (func.coalesce(c.resonance_score, 0).desc(), c.id)
+    ids = select(c.id).where(score.is_not(None), score < high).order_by(*order).limit(_PAGE).offset(page * _PAGE)
+    # The page's rows in the same order again: `take` keeps the first ones the rule puts in the bucket.
+    return _task_row(dialect).where(c.id.in_(ids.scalar_subquery())).order_by(*order)
 
 
 def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> dict[str, list[str]]:
@@ -160,8 +155,8 @@ def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> 
     rewarm (5), offers (5).
 
     Spam, contacts with a message waiting and contacts touched in the last 3 days are in none. Each bucket
-    reads its candidates in its own order (score, or resonance for rewarm) a page at a time and keeps the ones
-    the bucket rule puts there, until it is full; ties go by contact id.
+    reads its candidates in its own order (score, or resonance for rewarm; ties by contact id, as
+    `bucket_sort_key`) a page at a time and keeps the ones the bucket rule puts there, until it is full.
     """
     now = now or clock.utcnow()
     dialect = _dialect(conn)
@@ -185,8 +180,10 @@ def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> 
                 return
             page += 1
 
-    if ready:
-        take("offers", conn.execute(_task_row(dialect).where(CONTACTS.c.id.in_(sorted(ready)))).all())
+    if ready:  # in the offers' order (score, highest first), as `take` keeps the first it can
+        c = CONTACTS.c
+        offers = _task_row(dialect).where(c.id.in_(sorted(ready)))
+        take("offers", conn.execute(offers.order_by(func.coalesce(c.relationship_score, 0).desc(), c.id)).all())
     before = now - RECENT_TOUCH
     for name, low, high in _SCORE_BUCKETS:
         fill(name, partial(_by_score, dialect, low=low, high=high, touched_before=before))
