@@ -66,6 +66,15 @@ def test_help_imports_no_database_web_or_migration_code() -> None:
         assert name in done.stdout
 
 
+def test_json_tasks_load_no_orm_model_pydantic_or_settings(db_url: str, session: Session) -> None:
+    made = contact(session, username="maya")
+    session.execute(update(Contact).where(Contact.id == made.id).values(relationship_score=72))
+    session.commit()
+    done = _loaded_by(["--db", db_url, "tasks", "--json"], NOT_FOR_TASKS)
+    assert "LOADED []" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["micro_wins"] == ["maya"]
+
+
 def test_json_tasks_are_the_apis_weekly_tasks(cli: Callable[..., Result], session: Session) -> None:
     rows = [("ana", 91, None), ("ben", 64, 40.0), ("cy", 55, 10.0), ("dee", 45, 1.0), ("eli", 12, 90.0)]
     for username, score, days in rows:

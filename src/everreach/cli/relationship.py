@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from everreach.cli import humanise as hu
-from everreach.cli.app import JsonOption, app, console, local_zone, print_json, unit_of_work
+from everreach.cli.app import JsonOption, app, console, engine, local_zone, print_json, unit_of_work
 from everreach.cli.output import table
 from everreach.contacts.usernames import normalise_username
 
@@ -149,10 +149,10 @@ def attention(
 @app.command("tasks")
 def tasks(as_json: JsonOption = False) -> None:
     """This week's outreach buckets: micro-wins, curiosity, rewarm, offers."""
-    from everreach.relationship.queries import weekly_tasks
+    from everreach.relationship.tasks import weekly_tasks
 
-    with unit_of_work() as session:
-        buckets = weekly_tasks(session).model_dump()
+    with engine().connect() as conn:  # Core only: no ORM model, schema or settings to load for this read
+        buckets = weekly_tasks(conn)
     if as_json:
         print_json(buckets)
         return

@@ -15,14 +15,15 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from everreach.db.models import OfferReadyContact
+from everreach.relationship import tasks
 
 BATCH = 2000
 OFFER = "offer"
 
 
 def marked(session: Session) -> list[uuid.UUID]:
-    """The contacts in the offer lane, in id order."""
-    return list(session.scalars(select(OfferReadyContact.contact_id).order_by(OfferReadyContact.contact_id)))
+    """The contacts in the offer lane, in id order (the read is tasks.py's, Core only)."""
+    return tasks.offer_ready_ids(session)
 
 
 def sync(session: Session, ready: set[uuid.UUID], *, scope: Collection[uuid.UUID] | None, now: datetime) -> None:

@@ -2,49 +2,35 @@
 
 Listings read the stored score, stage and lane that recompute keeps (the offer lane from offer_ready_contacts,
 every other lane from the stored score and stage with the lane thresholds of `rules.lanes`). Attention reads
-the stored next_planned_touch; the weekly tasks read candidates in each bucket's order and keep those the
-bucket rule (`rules.buckets.task_bucket`) puts there. One contact's health and next best actions are in
-contact_view.py (the rules run fresh for them).
+the stored next_planned_touch; the weekly tasks are tasks.py's (Core only), wrapped here in their schema.
+One contact's health and next best actions are in contact_view.py (the rules run fresh for them).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, exists, false, func, or_, select, text, true
+from sqlalchemy import ColumnElement, case, distinct, false, func, select, text, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import GenericFunction
 
 from everreach.contacts.lookup import get_contact
-from everreach.contacts.spam import is_spam, spam_sql
+from everreach.contacts.spam import is_spam
 from everreach.db.models import (
     STAGES,
     Contact,
-    ContactRank,
     FitSignal,
     FitSignalMatch,
     Message,
-    OutreachItem,
     StageChange,
 )
-from everreach.db.sqlfunctions import compiled_as
 from everreach.errors import ValidationError
 from everreach.messages.featurestore import facts_for_contacts
-from everreach.relationship import clock, offer_ready
+from everreach.relationship import clock, tasks
 from everreach.relationship.contact_view import health, next_best_actions
-from everreach.relationship.records import OPEN_QUEUE_STATES, load_records
-from everreach.relationship.rules.buckets import (
-    BUCKET_SIZES,
-    CURIOSITY_MIN,
-    MICRO_WINS_MIN,
-    RECENT_TOUCH,
-    bucket_sort_key,
-    task_bucket,
-)
+from everreach.relationship.records import load_records
 from everreach.relationship.rules.cadence import AttentionItem, attention_order, cadence
 from everreach.relationship.rules.lanes import FRIENDSHIP_MIN, SERVICE_MIN
 from everreach.relationship.schemas import (
@@ -62,7 +48,7 @@ SORTS = ("score", "username", "recent", "stale")
 
 def offer_ready_ids(session: Session) -> list[uuid.UUID]:
     """Contacts in the offer lane, as recompute last marked them."""
-    return offer_ready.marked(session)
+    return tasks.offer_ready_ids(session)
 
 
 def lane_sql(offer_ids: Sequence[uuid.UUID]) -> ColumnElement[str]:
@@ -83,12 +69,6 @@ def has_tag_sql(session: Session, tag: str) -> ColumnElement[bool]:
     else:
         clause = text("EXISTS (SELECT 1 FROM json_each(instagram_contacts.tags) WHERE value = :tag_value)")
     return clause.bindparams(tag_value=tag)  # type: ignore[return-value]
-
-
-def _open_message_sql() -> ColumnElement[bool]:
-    q = OutreachItem
-    state = or_(q.status.in_(OPEN_QUEUE_STATES), q.status.is_(None))
-    return exists().where(q.contact_id == Contact.id, state)
 
 
 def attention(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[AttentionRow]:
@@ -131,100 +111,13 @@ def attention(session: Session, *, limit: int = 10, now: datetime | None = None)
     ]  # fmt: skip
 
 
-#: Per bucket: the candidates' score range (low inclusive, high exclusive); rewarm is read by resonance.
-_SCORE_BUCKETS = (("micro_wins", MICRO_WINS_MIN, None), ("curiosity", CURIOSITY_MIN, MICRO_WINS_MIN))
-_PAGE = 50
-_TASK_COLUMNS = (
-    Contact.id, Contact.instagram_username, Contact.relationship_score, Contact.relationship_stage,
-    Contact.consent_level, Contact.resonance_score, Contact.last_meaningful_touch,
-)  # fmt: skip
-
-
-def _task_row(session: Session) -> Any:
-    return select(*_TASK_COLUMNS, _open_message_sql(), spam_sql(session.get_bind().dialect.name))
-
-
-def _by_score(session: Session, page: int, *, low: int, high: int | None, touched_before: datetime) -> Any:
-    """A page of a score bucket's candidates, walked down contact_ranks (score order, spam and the recently
-    touched skipped inside its own tree); only the rows returned are looked up in instagram_contacts."""
-    rank = ContactRank
-    bounds = [rank.minus_score <= -low, rank.is_spam == false()]
-    if high is not None:
-        bounds.append(rank.minus_score > -high)
-    touch = rank.last_meaningful_touch
-    return (
-        _task_row(session)
-        .select_from(rank)
-        .join(Contact, Contact.id == rank.contact_id)
-        .where(*bounds, or_(touch.is_(None), touch < touched_before))
-        .order_by(rank.minus_score, rank.contact_id)
-        .limit(_PAGE)
-        .offset(page * _PAGE)
-    )
-
-
-@compiled_as(sqlite="+{}", default="{}")
-class unindexed(GenericFunction[Any]):
-    """The column itself, kept away from SQLite's planner ('+col'): below 40 lie most contacts, and one scan and
-    sort beats walking the score index and fetching each row at random (3x on the benchmark)."""
-
-    inherit_cache = True
-
-    def __init__(self, column: Any) -> None:
-        super().__init__(column)
-        self.type = column.type
-
-
-def _by_resonance(session: Session, page: int, *, high: int) -> Any:
-    """A page of the rewarm candidates, the most resonance first: the ids are sorted alone (no per-row
-    subquery for the contacts the page leaves out), then only the page's rows are read in full."""
-    score = unindexed(Contact.relationship_score)
-    ids = (
-        select(Contact.id)
-        .where(score.is_not(None), score < high)
-        .order_by(func.coalesce(Contact.resonance_score, 0).desc(), Contact.id)
-        .limit(_PAGE)
-        .offset(page * _PAGE)
-        .scalar_subquery()
-    )
-    return _task_row(session).where(Contact.id.in_(ids))
-
-
 def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTasks:
     """This week's buckets (rules/buckets.py): offers (5), micro-wins (10), curiosity (10), rewarm (5).
 
-    Spam, contacts with a message waiting and contacts touched in the last 3 days are in none. Each bucket
-    reads its candidates in its own order (score, or resonance for rewarm) a page at a time and keeps the ones
-    the bucket rule puts there, until it is full; ties go by contact id.
+    Spam, contacts with a message waiting and contacts touched in the last 3 days are in none; the reads are
+    tasks.py's (Core only, shared with `everreach tasks --json`).
     """
-    now = now or clock.utcnow()
-    ready = set(offer_ready_ids(session))
-    out: dict[str, list[tuple[tuple[int, str], str]]] = {name: [] for name in BUCKET_SIZES}
-
-    def take(name: str, rows: Sequence[Any]) -> None:
-        for cid, username, score, stage, consent, resonance, last, waiting, spam in rows:
-            bucket = task_bucket(score=score or 0, stage=stage, consent_level=consent or 0, ratio_met=cid in ready,
-                                 spam=bool(spam), open_message=bool(waiting), last_touch=last, now=now)  # fmt: skip
-            if bucket == name and len(out[name]) < BUCKET_SIZES[name]:
-                out[name].append((bucket_sort_key(name, score=score or 0, resonance=resonance or 0, key=cid.hex),
-                                  username))  # fmt: skip
-
-    def fill(name: str, page_stmt: Callable[[int], Any]) -> None:
-        page = 0
-        while len(out[name]) < BUCKET_SIZES[name]:
-            rows = session.execute(page_stmt(page)).all()
-            take(name, rows)
-            if len(rows) < _PAGE:
-                return
-            page += 1
-
-    if ready:
-        take("offers", session.execute(_task_row(session).where(Contact.id.in_(sorted(ready)))).all())
-    before = now - RECENT_TOUCH
-    for name, low, high in _SCORE_BUCKETS:
-        fill(name, partial(_by_score, session, low=low, high=high, touched_before=before))
-    fill("rewarm", partial(_by_resonance, session, high=CURIOSITY_MIN))
-    return WeeklyTasks(**{name: [u for _, u in sorted(found)] for name, found in out.items()})
+    return WeeklyTasks(**tasks.weekly_tasks(session, now=now))
 
 
 def list_contacts(

@@ -24,12 +24,11 @@ from everreach.db.models_v2 import EvidenceReview
 from everreach.relationship.rules.components import CONSENT_POINTS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS, LoggedEntry, LoggedEvent, UserRecords
 from everreach.relationship.rules.lanes import TEMPLATE_USED
+from everreach.relationship.tasks import OPEN_QUEUE_STATES
 
 PURCHASE = "purchase"
 KEEP_IN_TOUCH = "keep_in_touch"
 EVENT_KINDS = (*CONSENT_POINTS, PURCHASE, TEMPLATE_USED)
-#: Queue states in which a message to the contact is still on its way (DESIGN.md §4: one open message).
-OPEN_QUEUE_STATES = ("pending", "scheduled", "sending")
 CHUNK = 2000
 
 
