@@ -21,7 +21,7 @@ from typing import NamedTuple
 from everreach.messages.features import excerpt, is_meaningful, text_features
 from everreach.understanding import Classifier, MessageToRead
 
-MEMO_SIZE = 50_000
+MEMO_SIZE = 20_000  # about 10 MB at most
 _Key = tuple[str, bool, bool, str]  # text, outbound, automated, message type
 
 
