@@ -21,6 +21,7 @@ from bench.common import Figure, bench_engines
 
 BENCHMARKS = (
     "bench.ingest",
+    "bench.import_features",
     "bench.relationship",
     "bench.outreach",
     "bench.api_load",

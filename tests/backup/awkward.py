@@ -211,6 +211,28 @@ def _fill_extension_tables(conn: Connection, contact_ids: list[uuid.UUID], messa
             for i, m in enumerate(messages[:5])
         ],
     )
+    if "message_features" in tables:
+        conn.execute(
+            insert(tables["message_features"]),
+            [
+                {
+                    "message_id": m["id"], "contact_id": m["contact_id"], "sent_at": m["sent_at"],
+                    "is_outbound": m["is_outbound"], "automated": i % 2 == 0, "meaningful": i % 3 == 0,
+                    "length": len(m["message_text"]), "question": True, "self_disclosure": False, "emotion": i == 1,
+                    "intents": [[], ["thanks", "says_yes"], ["ünï"]][i % 3], "fit_signals": [[], ["p/s ✨"]][i % 2],
+                    "excerpt": m["message_text"][:120], "model_key": ["", "abc123"][i % 2],
+                }
+                for i, m in enumerate(messages[:6])
+            ],
+        )  # fmt: skip
+        conn.execute(
+            insert(tables["evidence_reviews"]),
+            [
+                {"contact_id": contact_ids[0], "evidence_id": f"promise:{messages[0]['id']}", "verdict": "dismissed",
+                 "reviewed_at": _ts(1)},
+                {"contact_id": contact_ids[0], "evidence_id": "trust:é", "verdict": "confirmed", "reviewed_at": _ts(2)},
+            ],
+        )  # fmt: skip
     if "offer_ready_contacts" in tables:
         conn.execute(
             insert(tables["offer_ready_contacts"]),

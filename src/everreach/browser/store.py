@@ -1,10 +1,10 @@
 """Every write of the browser driver (and the dm-server source), in one module.
 
 Messages go through the one message writer's bulk lane (`messages/writer/bulk.py`: contacts, conversations,
-messages and contact statistics in one transaction per thread); message ids (`mid.`...) go into
-`message_external_ids` inside the same transaction. Dedupe (DESIGN.md §4b): by message id where the page shows
-one, else contact + text + direction + a stored time inside the message's group window, so a message first
-imported from the export and later synced is stored once. The small sync state (walks finished per view,
+messages, their message_features rows and contact statistics in one transaction per thread); message ids
+(`mid.`...) go into `message_external_ids` inside the same transaction. Dedupe (DESIGN.md §4b): by message id
+where the page shows one, else contact + text + direction + a stored time inside the message's group window, so a
+message first imported from the export and later synced is stored once. The small sync state (walks finished per view,
 profile read times) is a JSON file beside the browser profile; losing it only makes the next sync slower.
 """
 

@@ -32,6 +32,10 @@ COMMANDS: dict[str, Entry] = {
     "search": Entry("relationship", "Find messages containing the text, newest first."),
     "history": Entry("relationship", "A contact's stage changes with reasons, oldest first."),
     "fit-signals": Entry("understanding", "Fit signals: list, add and edit."),
+    "features": Entry(
+        "features",
+        "Stored message features: how many are current, and rebuilding them after a model or signal change.",
+    ),
     "detect": Entry("understanding", "The intents and fit signals a message would trigger, with how likely each is."),
     "fit-matches": Entry("relationship", "A contact's fit-signal matches, each with its message."),
     "context": Entry("records", "Fill the context card (an empty value clears a field)."),

@@ -9,7 +9,9 @@ import typer
 
 from everreach.cli import relationship as _relationship
 from everreach.cli.app import JsonOption, app, fail, print_json, unit_of_work
+from everreach.cli.features import rebuild_hint
 from everreach.cli.ingest import dev_app
+from everreach.messages.featurestore import stale_count
 from everreach.understanding import MessageToRead, classifier_for
 from everreach.understanding.describe import report_lines, sentence
 from everreach.understanding.evaluate import evaluate, read_examples
@@ -36,8 +38,9 @@ def fit_signals_add(
     """Add a fit signal with its description and example phrases; recognised at once."""
     with unit_of_work() as session:
         signal = add_signal(session, product, key, description=description, phrases=phrase, offer=offer)
-        classifier_for(session)
+        stale = stale_count(session, classifier=classifier_for(session))
     typer.echo(f"added {signal.product} {signal.key} with {len(signal.phrases)} example phrases")
+    _hint(stale)
 
 
 @fit_signals_app.command("edit")
@@ -60,8 +63,16 @@ def fit_signals_edit(
             remove_phrases=remove or (),
             active=active,
         )
-        classifier_for(session)
+        stale = stale_count(session, classifier=classifier_for(session))
     typer.echo(f"{signal.product} {signal.key} now has {len(signal.phrases)} example phrases")
+    _hint(stale)
+
+
+def _hint(stale: int) -> None:
+    """Stored messages were read with the signals as they were: say how to read them again."""
+    line = rebuild_hint(stale)
+    if line:
+        typer.echo(line)
 
 
 @app.command("detect")

@@ -1,4 +1,8 @@
-"""Store webhook events: contacts by Instagram-scoped id, messages once per `mid`, deletions, reactions, reads."""
+"""Store webhook events: contacts by Instagram-scoped id, messages once per `mid`, deletions, reactions, reads.
+
+The features of the messages a notification writes or empties are stored once for the whole notification
+(one classify call), before the touched contacts are scored again.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.orm import Session
 from everreach.contacts.identity import INSTAGRAM as PROVIDER
 from everreach.contacts.usernames import placeholder_username
 from everreach.db.models import Contact, ContactIdentity, Conversation, Message, MessageExternalId
+from everreach.messages.featurestore import messages_by_id, store_features
 from everreach.messages.webhook_payload import ParsedEvent, event_time, message_content
 from everreach.messages.writer.one import link_external_id, refresh_contacts, write_message
 
@@ -45,15 +50,19 @@ def store_events(session: Session, events: list[ParsedEvent], *, ignored: int = 
     contacts = _resolve_contacts(session, {e.igsid for e in events}, result)
     known = _known_mids(session, [_mid(e) for e in events])
     touched: set[uuid.UUID] = set()
+    written: list[uuid.UUID] = []  # messages whose features to store: new ones and emptied ones
     for ev in sorted(events, key=lambda e: e.at):
         contact_id = contacts[ev.igsid]
         if ev.kind == "message":
             if _store_message(session, ev, contact_id, known, result):
                 touched.add(contact_id)
+                written.append(known[_mid(ev)])
         elif ev.kind == "delete":
-            if _delete_message(session, known.get(_mid(ev))):
+            deleted = known.get(_mid(ev))
+            if deleted is not None and _delete_message(session, deleted):
                 result.deleted += 1
                 touched.add(contact_id)
+                written.append(deleted)
             else:
                 result.ignored += 1
         elif ev.kind == "reaction":
@@ -61,6 +70,7 @@ def store_events(session: Session, events: list[ParsedEvent], *, ignored: int = 
         else:
             result.reads += _read(session, ev, known.get(_mid(ev)))
     session.flush()
+    store_features(session, messages_by_id(session, written))
     refresh_contacts(session, contact_ids=touched)
     return result
 
@@ -145,6 +155,7 @@ def _store_message(
                 sent_at=at,
                 raw_data={"source": "webhook", "mid": part.mid, "event": ev.raw},
                 if_new=True,
+                features=False,
             )
             if new_id is not None:
                 break

@@ -3,7 +3,8 @@
 The hot path bypasses the ORM: rows are prepared in Python and written with the DB-API (`executemany` on
 SQLite; `COPY` into a temporary table then `INSERT ... ON CONFLICT DO NOTHING` on PostgreSQL). The seed's
 unique index (contact_id, message_text, sent_at) is the dedupe guard. A batch holds whole threads only and is
-one transaction, so an interrupted import never leaves half a thread behind.
+one transaction, so an interrupted import never leaves half a thread behind. Each new message's
+message_features row is written in that transaction too (`features.py`: one classify call per batch).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
 
 from everreach.contacts.counters import count_messages
 from everreach.contacts.spam import SpamMatcher, is_spam, with_spam_tag
 from everreach.db.models import AutomationPattern
 from everreach.db.types import sqlite_timestamp
+from everreach.messages.writer.features import FeatureWriter
 from everreach.messages.writer.rows import (
     BatchResult,
     ContactState,
@@ -27,6 +30,8 @@ from everreach.messages.writer.rows import (
     ms_to_datetime,
     prepare_rows,
 )
+from everreach.understanding import Classifier, SignalDefinition, get_classifier
+from everreach.understanding.signals import active_signals
 
 SQLITE_CACHE_KB = 65_536
 _MSG_COLUMNS = "id, conversation_id, contact_id, message_text, message_type, is_outbound, sent_at, raw_data"
@@ -35,7 +40,7 @@ _MSG_COLUMNS = "id, conversation_id, contact_id, message_text, message_type, is_
 class Writer:
     """Writes threads in batches on one connection; call `flush()` to commit what is pending."""
 
-    def __init__(self, engine: Engine, *, batch_rows: int = 20_000) -> None:
+    def __init__(self, engine: Engine, *, batch_rows: int = 20_000, classifier: Classifier | None = None) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self.batch_rows = batch_rows
@@ -56,14 +61,14 @@ class Writer:
         self.pending_rows = 0
         self.new_contacts: list[tuple[ContactState, str]] = []
         self.new_conversations: list[tuple[Any, ...]] = []
-        self._load()
+        self._load(classifier)
 
     # -- setup --------------------------------------------------------------------------------------------
 
     def _sql(self, statement: str) -> str:
         return statement if self.sqlite else statement.replace("?", "%s")
 
-    def _load(self) -> None:
+    def _load(self, classifier: Classifier | None) -> None:
         with self.conn.begin():
             cur = self.dbapi.cursor()
             cur.execute("SELECT id, instagram_username, display_name, tags FROM instagram_contacts")
@@ -80,6 +85,15 @@ class Writer:
                 ).where(func.coalesce(AutomationPattern.is_active, True))
             ).all()
             cur.close()
+            signals: list[SignalDefinition] = []
+            if classifier is None:
+                with Session(bind=self.conn) as session:
+                    signals = active_signals(session)
+        # The classifier (model load and training) is made at the first batch with new messages: a re-import
+        # never pays for it, and its memory never adds to the peak of reading a large file before it.
+        self.features = FeatureWriter(
+            (lambda: classifier) if classifier is not None else (lambda: get_classifier(signals)), sqlite=self.sqlite
+        )
         self.known_handles = {k.lower(): v for t, k, v in patterns if t == "known_handle"}
         self.spam = SpamMatcher([v for t, _k, v in patterns if t == "spam_pattern"])
 
@@ -170,6 +184,7 @@ class Writer:
             self._insert_contacts(cur)
             self._insert_conversations(cur)
             inserted = self._insert_messages(cur)
+            self.features.write(cur, self.pending, inserted)
             self._apply_stats(cur, inserted, result)
             self._update_conversations(cur)
             self._update_contacts(cur)

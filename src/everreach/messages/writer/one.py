@@ -2,7 +2,8 @@
 
 Statements are built once and run on the session's connection (not the unit of work): outreach writes inside
 every send's outcome transaction. The bulk lane (`bulk.py`) writes imports; both store the same row forms and
-the same conversation preview (`rows.preview`).
+the same conversation preview (`rows.preview`). Each message's message_features row is stored with it
+(`featurestore.store_features`), unless the caller writes several and stores their features in one batch.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from everreach.contacts.counters import recount
 from everreach.db.models import Conversation, Message, MessageExternalId
+from everreach.messages.featurerows import MessageToStore
+from everreach.messages.featurestore import store_features
 from everreach.messages.writer.rows import preview
 
 _INSERT_MESSAGE = insert(Message)
@@ -58,8 +61,10 @@ def write_message(
     raw_data: dict[str, Any],
     created_at: datetime | None = None,
     if_new: bool = False,
+    features: bool = True,
 ) -> uuid.UUID | None:
-    """Insert one message; its id. With `if_new`, None when the same text at the same instant is stored already."""
+    """Insert one message and its features; its id. With `if_new`, None when the same text at the same instant
+    is stored already. `features=False` leaves the features to the caller (`store_features` for its batch)."""
     conn = session.connection()
     message_id = uuid.uuid4()
     row: dict[str, Any] = {
@@ -77,9 +82,12 @@ def write_message(
         row["created_at"] = created_at
     if not if_new:
         conn.execute(_INSERT_MESSAGE, row)
-        return message_id
-    inserted: uuid.UUID | None = conn.execute(_insert_if_new(conn.dialect.name), row).scalar()
-    return inserted
+    elif conn.execute(_insert_if_new(conn.dialect.name), row).scalar() is None:
+        return None
+    if features:
+        written = MessageToStore(message_id, contact_id, sent_at, text, message_type, is_outbound, sent_by_automation)
+        store_features(session, [written])
+    return message_id
 
 
 def link_external_id(session: Session, *, external_id: str, message_id: uuid.UUID, provider: str) -> bool:

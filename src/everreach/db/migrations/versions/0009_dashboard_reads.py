@@ -1,7 +1,7 @@
 """dashboard_counts (the dashboard's totals, kept by triggers) and the contact name search index.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2024-09-01 00:00:00
 
 The dashboard shows totals over every contact and message (contacts, spam, per stage, per score, messages
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,143 @@
+"""Reading messages into their stored features: the one computation every writer and the rebuild share.
+
+Text features come from `messages/features.py`, intents and fit signals from one batch call of the
+classifier. Automated sends are not classified (they carry no intent of the owner); fit signals are stored as
+"product/key". Intents and signals are stored sorted, so the same message always gives the same row.
+
+A message's features depend only on its text, direction, automation and type, so a batch reads each distinct
+message once, and a reader remembers recent ones across batches (DMs repeat: "haha", "sounds good"): a
+bounded memo, emptied when full.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from everreach.messages.features import excerpt, is_meaningful, text_features
+from everreach.understanding import Classifier, MessageToRead
+
+MEMO_SIZE = 20_000  # about 10 MB at most
+_Key = tuple[str, bool, bool, str]  # text, outbound, automated, message type
+
+
+@dataclass(frozen=True, slots=True)
+class MessageToStore:
+    """A written message as its features need it."""
+
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    sent_at: datetime
+    text: str
+    message_type: str
+    is_outbound: bool
+    automated: bool
+
+
+class Features(NamedTuple):
+    """The computed columns of one message_features row (everything but ids, time, direction, model_key)."""
+
+    automated: bool
+    meaningful: bool
+    length: int
+    question: bool
+    self_disclosure: bool
+    emotion: bool
+    intents: tuple[str, ...]
+    fit_signals: tuple[str, ...]
+    excerpt: str
+
+
+class FeatureReader:
+    """Reads batches of messages with one classifier: one classify call per batch, repeated messages read once."""
+
+    def __init__(self, classifier: Classifier, *, memo_size: int = MEMO_SIZE) -> None:
+        """A reader over `classifier` (its definitions_key is the rows' model_key)."""
+        self.classifier = classifier
+        self.model_key = classifier.definitions_key
+        self.memo_size = memo_size
+        self._memo: dict[_Key, Features] = {}
+        self._json: dict[tuple[str, ...], str] = {(): "[]"}
+
+    def read(
+        self,
+        *,
+        texts: Sequence[str],
+        outbound: Sequence[bool],
+        automated: Sequence[bool],
+        types: Sequence[str | None],
+    ) -> list[Features]:
+        """The features of each message (same order)."""
+        keys: list[_Key] = [
+            (texts[i], bool(outbound[i]), bool(automated[i]), types[i] or "text") for i in range(len(texts))
+        ]
+        memo = self._memo
+        missing = list(dict.fromkeys(k for k in keys if k not in memo))
+        if not missing:
+            return [memo[k] for k in keys]
+        fresh = dict(zip(missing, self._compute(missing), strict=True))
+        found = [fresh[k] if k in fresh else memo[k] for k in keys]
+        if len(memo) + len(fresh) > self.memo_size:
+            memo.clear()
+        memo.update(fresh)
+        return found
+
+    def json(self, keys: tuple[str, ...]) -> str:
+        """A key list as stored JSON text (the few distinct lists encoded once)."""
+        found = self._json.get(keys)
+        if found is None:
+            found = self._json[keys] = json.dumps(list(keys))
+        return found
+
+    def _compute(self, keys: Sequence[_Key]) -> list[Features]:
+        texts = [k[0] for k in keys]
+        found = text_features(texts)
+        wanted = [i for i, k in enumerate(keys) if not k[2]]
+        batch = [MessageToRead(texts[i], keys[i][1], False) for i in wanted]
+        matches = self.classifier.classify(batch) if batch else []
+        intents: list[tuple[str, ...]] = [()] * len(keys)
+        signals: list[tuple[str, ...]] = [()] * len(keys)
+        for i, hits in zip(wanted, matches, strict=True):
+            if hits:
+                intents[i] = tuple(sorted({m.key for m in hits if m.kind == "intent"}))
+                signals[i] = tuple(sorted({f"{m.product}/{m.key}" for m in hits if m.kind == "fit_signal"}))
+        return [
+            Features(
+                automated=k[2],
+                meaningful=is_meaningful(filler=found.filler[i], automated=k[2], message_type=k[3]),
+                length=found.length[i],
+                question=found.question[i],
+                self_disclosure=found.self_disclosure[i],
+                emotion=found.emotion[i],
+                intents=intents[i],
+                fit_signals=signals[i],
+                excerpt=excerpt(k[0]),
+            )
+            for i, k in enumerate(keys)
+        ]
+
+    def rows(self, messages: Sequence[MessageToStore]) -> list[dict[str, object]]:
+        """message_features rows (column name to value) for these messages."""
+        computed = self.read(
+            texts=[m.text for m in messages],
+            outbound=[m.is_outbound for m in messages],
+            automated=[m.automated for m in messages],
+            types=[m.message_type for m in messages],
+        )
+        return [
+            {
+                "message_id": m.id,
+                "contact_id": m.contact_id,
+                "sent_at": m.sent_at,
+                "is_outbound": m.is_outbound,
+                **f._asdict(),
+                "intents": list(f.intents),
+                "fit_signals": list(f.fit_signals),
+                "model_key": self.model_key,
+            }
+            for m, f in zip(messages, computed, strict=True)
+        ]

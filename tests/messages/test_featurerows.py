@@ -1,0 +1,66 @@
+"""The feature reader: repeated messages read once, the memo bounded, the same features with or without it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from everreach.messages.featurerows import FeatureReader, Features
+from everreach.understanding import Classifier, MessageToRead, get_classifier
+
+TEXTS = ["thanks so much!!", "ok", "i'll send you the template tomorrow", "what do you think of my new logo?", "ok"]
+
+
+class CountingClassifier:
+    """A classifier that records every batch it is asked to read."""
+
+    def __init__(self, inner: Classifier) -> None:
+        self.inner = inner
+        self.definitions_key = inner.definitions_key
+        self.batches: list[list[str]] = []
+
+    def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[object, ...]]:
+        self.batches.append([m.text for m in messages])
+        return list(self.inner.classify(messages))
+
+
+def _read(reader: FeatureReader, texts: list[str], *, out: bool = False, auto: bool = False) -> list[Features]:
+    n = len(texts)
+    return reader.read(texts=texts, outbound=[out] * n, automated=[auto] * n, types=["text"] * n)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return get_classifier([])
+
+
+def test_one_classify_call_per_batch_and_each_message_read_once(classifier: Classifier) -> None:
+    counting = CountingClassifier(classifier)
+    reader = FeatureReader(counting)  # type: ignore[arg-type]
+    first = _read(reader, TEXTS)
+    assert counting.batches == [TEXTS[:4]]
+    again = _read(reader, [TEXTS[1], TEXTS[0], "see you friday"])
+    assert counting.batches[1] == ["see you friday"]
+    assert again[:2] == [first[1], first[0]]
+    assert first[0].intents == ("thanks",)
+    assert first[1].meaningful is False
+
+
+def test_automated_sends_are_not_classified(classifier: Classifier) -> None:
+    counting = CountingClassifier(classifier)
+    reader = FeatureReader(counting)  # type: ignore[arg-type]
+    sent = _read(reader, [TEXTS[2]], out=True, auto=True)[0]
+    assert counting.batches == []
+    assert (sent.intents, sent.automated, sent.meaningful) == ((), True, False)
+    own = _read(reader, [TEXTS[2]], out=True)[0]
+    assert own.intents == ("promise",)
+
+
+@pytest.mark.parametrize("memo_size", [0, 2, 3])
+def test_a_small_memo_gives_the_same_features(classifier: Classifier, memo_size: int) -> None:
+    unbounded = FeatureReader(classifier)
+    small = FeatureReader(classifier, memo_size=memo_size)
+    for batch in (TEXTS, TEXTS[::-1], TEXTS[1:3], ["new one", *TEXTS]):
+        assert _read(small, batch) == _read(unbounded, batch)
+        assert len(small._memo) <= max(memo_size, 5)  # never more than the memo size or one batch's messages
