@@ -450,6 +450,6 @@ class FitSignalScan(Base):
     updated_at: Mapped[datetime | None] = _now()
 
 
-# The v2 tables and the dashboard's read tables live in their own modules on the same Base; importing them here
-# registers them wherever the models are loaded (migrations, tests, backups).
+# The v2 tables, and the tables and indexes of the dashboard's reads, live in their own modules on the same Base;
+# importing them here registers them wherever the models are loaded (migrations, tests, backups).
 from everreach.db import models_dashboard, models_v2  # noqa: E402, F401

@@ -6,11 +6,14 @@ day>|<creation day of the contact>|<from>|<to>'), days in UTC. What they mean (b
 worked out in Python by the readers; SQL only counts.
 
 On PostgreSQL the triggers append to dashboard_count_journal, each row with its transaction's id; a read adds
-the journal's rows above the watermark in and, when they have grown, folds those of finished transactions
-into dashboard_counts in one statement (under a transaction-level advisory lock taken without waiting, so
-concurrent readers never queue behind each other), moving the watermark up. A full recompute rewrites nearly
-every stage and score: it runs inside `paused`, where the stage and score triggers stand down, and those
-rows are rebuilt once at the end (ranks.paused does this together with contact_ranks).
+the journal's rows not yet folded in and, when they have grown, folds the ones it sees into dashboard_counts
+in one statement (under a transaction-level advisory lock taken without waiting, so concurrent readers never
+queue behind each other). The fold keeps its snapshot: the rows it could not see are those of transactions
+running then (its xip list) or begun after (from its xmax), so reads look up only those by the xid index and
+never step over the folded rows, dead until vacuum removes them, however long some other transaction runs.
+
+A full recompute rewrites nearly every stage and score: it runs inside `paused`, where the stage and score
+triggers stand down, and those rows are rebuilt once at the end (ranks.paused does this with contact_ranks).
 """
 
 from __future__ import annotations
@@ -38,8 +41,17 @@ DAY_NAMES = ("born", "moved")
 #: Journal rows a PostgreSQL read lets pass before it folds them into dashboard_counts.
 FOLD_AT = 200
 _LOCK_KEY = 0x45520009
-#: The transaction id below which every journal row is folded (0 before the first fold).
-_WATERMARK = "SELECT coalesce(max(n), 0) FROM dashboard_counts WHERE name = 'journal' AND key = 'xmin'"
+#: The last fold's snapshot is kept as the key of the one 'journal_snapshot' row ('xmin:xmax:xip,...').
+_SNAPSHOT = "SELECT key FROM dashboard_counts WHERE name = 'journal_snapshot'"
+
+
+def _unfolded(conn: Connection) -> tuple[list[str], dict[str, Any]]:
+    """Conditions (each served by the xid index) for the journal rows the last fold did not see: those of
+    transactions begun at or after its xmax, and of those running when it ran; with their parameters."""
+    kept = conn.scalar(text(_SNAPSHOT)) or "3:3:"  # before any fold: every row (3 is the first normal id)
+    _, xmax, running = kept.split(":")
+    ids = [int(x) for x in running.split(",") if x]
+    return ["xid >= :fold_xmax", "xid = ANY(:fold_running)"], {"fold_xmax": int(xmax), "fold_running": ids}
 
 
 @dataclass(frozen=True)
@@ -71,8 +83,11 @@ def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
         params["since"] = since.isoformat()
     pg = conn.dialect.name == "postgresql"
     sql = f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {where}"
-    if pg:  # the journal's rows above the watermark: every row below it is folded (and dead until vacuumed)
-        sql += f" UNION ALL SELECT name, key, d, 1 FROM dashboard_count_journal WHERE xid >= ({_WATERMARK}) AND {where}"
+    if pg:  # the journal's rows the last fold did not see (the others are folded, dead until vacuumed)
+        conditions, fold_params = _unfolded(conn)
+        params.update(fold_params)
+        for condition in conditions:
+            sql += f" UNION ALL SELECT name, key, d, 1 FROM dashboard_count_journal WHERE {condition} AND {where}"
     rows: dict[tuple[str, str], int] = {}
     journal = 0
     for name, key, n, from_journal in conn.execute(text(sql), params):
@@ -87,23 +102,27 @@ def fold(conn: Connection) -> bool:
     """PostgreSQL: move the journal rows this statement sees into dashboard_counts, unless another transaction
     is doing so (then False). The amounts read do not change: each is in one of the two tables either way.
 
-    The new watermark is the snapshot's xmin: every transaction below it has ended, so its committed rows are
-    all seen here and folded; rows of transactions still running stay, and reads take the journal from the
-    watermark up (the rows just folded among them are dead, skipped, until vacuum removes them).
+    The rows it sees are those of transactions committed by its snapshot: folded; the snapshot is kept, so
+    reads and the next fold take only the rows it did not see. A transaction that has written already does not
+    fold (then False too): its own later rows would share an id the kept snapshot counts as seen.
     """
-    if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}):
+    ready = "SELECT pg_current_xact_id_if_assigned() IS NULL AND pg_try_advisory_xact_lock(:key)"
+    if not conn.scalar(text(ready), {"key": _LOCK_KEY}):
         return False
+    conditions, params = _unfolded(conn)  # read under the lock: no other fold moves it meanwhile
     conn.execute(
         text(
-            f"WITH w AS (SELECT ({_WATERMARK}) AS low, "
-            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS high), "
-            "gone AS (DELETE FROM dashboard_count_journal WHERE xid >= (SELECT low FROM w) "
+            "WITH now AS (SELECT pg_current_snapshot()::text AS snap), "
+            f"gone AS (DELETE FROM dashboard_count_journal WHERE {' OR '.join(conditions)} "
             "RETURNING name, key, d), "
-            "mark AS (INSERT INTO dashboard_counts (name, key, n) SELECT 'journal', 'xmin', high FROM w "
-            "ON CONFLICT (name, key) DO UPDATE SET n = excluded.n) "
+            "old AS (DELETE FROM dashboard_counts WHERE name = 'journal_snapshot' "
+            "AND key <> (SELECT snap FROM now) RETURNING 1), "
+            "kept AS (INSERT INTO dashboard_counts (name, key, n) SELECT 'journal_snapshot', snap, 0 FROM now "
+            "ON CONFLICT (name, key) DO NOTHING RETURNING 1) "
             "INSERT INTO dashboard_counts (name, key, n) SELECT name, key, sum(d) FROM gone GROUP BY name, key "
             "ON CONFLICT (name, key) DO UPDATE SET n = dashboard_counts.n + excluded.n"
-        )
+        ),
+        params,
     )
     return True
 

@@ -19,9 +19,9 @@ a day, at their stage now with the changes made after it undone.
 On SQLite each trigger adds to the row at once (a database has one writer at a time). On PostgreSQL,
 many statements in one transaction adding to the same row would each leave a row version the next must step
 over, so the triggers append to dashboard_count_journal instead, summed per statement, with the id of the
-writing transaction; reading adds the journal and now and then folds the rows of finished transactions into
-dashboard_counts, keeping the transaction-id watermark below which every row is folded (so reads skip the
-folded rows, dead until vacuumed, by the xid index). A contact's stage and score triggers stand down
+writing transaction; reading adds the journal and now and then folds the rows it sees into dashboard_counts,
+keeping the fold's snapshot so that reads look up only the rows it could not see, by the xid index, never the
+folded rows (dead until vacuumed). A contact's stage and score triggers stand down
 while a full recompute rewrites them (the setting everreach.counts_paused on PostgreSQL; dropped and created
 again on SQLite), which rebuilds those rows once at the end.
 
