@@ -64,7 +64,7 @@ RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER dashboard_counts_contact_created AFTER UPDATE OF created_at ON instagram_contacts FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at) EXECUTE FUNCTION dashboard_counts_contact_created();
+CREATE TRIGGER dashboard_counts_contact_created AFTER UPDATE OF created_at ON instagram_contacts FOR EACH ROW WHEN ((OLD.created_at) IS DISTINCT FROM (NEW.created_at)) EXECUTE FUNCTION dashboard_counts_contact_created();
 
 CREATE FUNCTION dashboard_counts_changes_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -118,7 +118,7 @@ RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER dashboard_counts_message_changed AFTER UPDATE OF is_outbound ON instagram_messages FOR EACH ROW WHEN (OLD.is_outbound IS DISTINCT FROM NEW.is_outbound) EXECUTE FUNCTION dashboard_counts_message_changed();
+CREATE TRIGGER dashboard_counts_message_changed AFTER UPDATE OF is_outbound ON instagram_messages FOR EACH ROW WHEN ((OLD.is_outbound) IS DISTINCT FROM (NEW.is_outbound)) EXECUTE FUNCTION dashboard_counts_message_changed();
 
 CREATE FUNCTION dashboard_counts_conversations_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -123,87 +123,101 @@ def _apply(engine: str, selects: Sequence[str]) -> str:
 
 _S = "sqlite"
 _HISTORY_OF_OLD = "FROM stage_history h WHERE h.contact_id = old.id"
+_CONTACT_OF = "FROM instagram_contacts c WHERE c.id = {}.contact_id"
+
+
+def _sqlite_trigger(name: str, event: str, table: str, *bodies: Sequence[str], when: str = "") -> str:
+    """CREATE TRIGGER dashboard_counts_<name> <event> ON <table> [WHEN ...], one statement per body."""
+    statements = "; ".join(_apply(_S, body) for body in bodies)
+    condition = f" WHEN {when}" if when else ""
+    return f"CREATE TRIGGER dashboard_counts_{name} {event} ON {table}{condition} BEGIN {statements}; END"
+
+
+def _changed(*columns: str) -> str:
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+
+
+def _stage_and_born(row: str, sign: str) -> list[str]:
+    stage = f"coalesce({row}.relationship_stage, '')"
+    return [
+        f"SELECT 'stage', {stage}, {sign}",
+        f"SELECT 'born', {_day(_S, row + '.created_at')} || '|' || {stage}, {sign}",
+    ]
+
+
+# fmt: off
 _SQLITE = (
-    f"CREATE TRIGGER dashboard_counts_contact_ai AFTER INSERT ON instagram_contacts BEGIN "
-    f"{_apply(_S, _contact_rows(_S, 'new', '1'))}; END",
+    _sqlite_trigger("contact_ai", "AFTER INSERT", "instagram_contacts", _contact_rows(_S, "new", "1")),
     # BEFORE: the contact's stage changes are still there to be taken off (the cascade deletes them next).
-    "CREATE TRIGGER dashboard_counts_contact_bd BEFORE DELETE ON instagram_contacts BEGIN "
-    + _apply(_S, _contact_rows(_S, "old", "-1"))
-    + "; "
-    + _apply(_S, [f"SELECT 'moved', {_moved_key(_S, 'h', 'old.created_at')}, -1 {_HISTORY_OF_OLD}"])
-    + "; END",
-    # Paused (dropped) during a full recompute, like the score trigger below.
-    "CREATE TRIGGER dashboard_counts_contact_stage AFTER UPDATE OF relationship_stage, created_at "
-    "ON instagram_contacts WHEN old.relationship_stage IS NOT new.relationship_stage "
-    "OR old.created_at IS NOT new.created_at BEGIN "
-    + _apply(
-        _S,
-        [
-            "SELECT 'stage', coalesce(old.relationship_stage, ''), -1",
-            "SELECT 'stage', coalesce(new.relationship_stage, ''), 1",
-            f"SELECT 'born', {_day(_S, 'old.created_at')} || '|' || coalesce(old.relationship_stage, ''), -1",
-            f"SELECT 'born', {_day(_S, 'new.created_at')} || '|' || coalesce(new.relationship_stage, ''), 1",
-        ],
-    )
-    + "; END",
-    "CREATE TRIGGER dashboard_counts_contact_score AFTER UPDATE OF relationship_score ON instagram_contacts "
-    "WHEN old.relationship_score IS NOT new.relationship_score BEGIN "
-    + _apply(
-        _S,
+    _sqlite_trigger(
+        "contact_bd",
+        "BEFORE DELETE",
+        "instagram_contacts",
+        _contact_rows(_S, "old", "-1"),
+        [f"SELECT 'moved', {_moved_key(_S, 'h', 'old.created_at')}, -1 {_HISTORY_OF_OLD}"],
+    ),
+    # contact_stage and contact_score are dropped during a full recompute (relationship/counts.py).
+    _sqlite_trigger(
+        "contact_stage",
+        "AFTER UPDATE OF relationship_stage, created_at",
+        "instagram_contacts",
+        [*_stage_and_born("old", "-1"), *_stage_and_born("new", "1")],
+        when=_changed("relationship_stage", "created_at"),
+    ),
+    _sqlite_trigger(
+        "contact_score",
+        "AFTER UPDATE OF relationship_score",
+        "instagram_contacts",
         [
             f"SELECT 'score', {_text(_S, 'old.relationship_score')}, -1",
             f"SELECT 'score', {_text(_S, 'new.relationship_score')}, 1",
         ],
-    )
-    + "; END",
-    f"CREATE TRIGGER dashboard_counts_contact_spam AFTER UPDATE OF tags ON instagram_contacts "
-    f"WHEN {_spam(_S, 'old')} IS NOT {_spam(_S, 'new')} BEGIN "
-    + _apply(_S, [f"SELECT 'spam', '', {_spam(_S, 'new')} - {_spam(_S, 'old')}"])
-    + "; END",
-    "CREATE TRIGGER dashboard_counts_contact_created AFTER UPDATE OF created_at ON instagram_contacts "
-    "WHEN old.created_at IS NOT new.created_at BEGIN "
-    + _apply(
-        _S,
+        when=_changed("relationship_score"),
+    ),
+    _sqlite_trigger(
+        "contact_spam",
+        "AFTER UPDATE OF tags",
+        "instagram_contacts",
+        [f"SELECT 'spam', '', {_spam(_S, 'new')} - {_spam(_S, 'old')}"],
+        when=f"{_spam(_S, 'old')} IS NOT {_spam(_S, 'new')}",
+    ),
+    _sqlite_trigger(
+        "contact_created",
+        "AFTER UPDATE OF created_at",
+        "instagram_contacts",
         [
             f"SELECT 'moved', {_moved_key(_S, 'h', 'old.created_at')}, -1 {_HISTORY_OF_OLD}",
             f"SELECT 'moved', {_moved_key(_S, 'h', 'new.created_at')}, 1 {_HISTORY_OF_OLD}",
         ],
-    )
-    + "; END",
-    f"CREATE TRIGGER dashboard_counts_change_ai AFTER INSERT ON stage_history BEGIN "
-    f"{_apply(_S, [_moved_rows(_S, 'new', '1', 'FROM instagram_contacts c WHERE c.id = new.contact_id')])}; END",
+        when=_changed("created_at"),
+    ),
+    _sqlite_trigger(
+        "change_ai", "AFTER INSERT", "stage_history", [_moved_rows(_S, "new", "1", _CONTACT_OF.format("new"))]
+    ),
     # A change deleted with its contact was taken off by the contact's trigger (the contact is gone by now).
-    f"CREATE TRIGGER dashboard_counts_change_ad AFTER DELETE ON stage_history BEGIN "
-    f"{_apply(_S, [_moved_rows(_S, 'old', '-1', 'FROM instagram_contacts c WHERE c.id = old.contact_id')])}; END",
-    "CREATE TRIGGER dashboard_counts_change_au AFTER UPDATE OF contact_id, changed_at, from_stage, to_stage "
-    "ON stage_history BEGIN "
-    + _apply(
-        _S,
+    _sqlite_trigger(
+        "change_ad", "AFTER DELETE", "stage_history", [_moved_rows(_S, "old", "-1", _CONTACT_OF.format("old"))]
+    ),
+    _sqlite_trigger(
+        "change_au",
+        "AFTER UPDATE OF contact_id, changed_at, from_stage, to_stage",
+        "stage_history",
         [
-            _moved_rows(_S, "old", "-1", "FROM instagram_contacts c WHERE c.id = old.contact_id"),
-            _moved_rows(_S, "new", "1", "FROM instagram_contacts c WHERE c.id = new.contact_id"),
+            _moved_rows(_S, "old", "-1", _CONTACT_OF.format("old")),
+            _moved_rows(_S, "new", "1", _CONTACT_OF.format("new")),
         ],
-    )
-    + "; END",
-    f"CREATE TRIGGER dashboard_counts_message_ai AFTER INSERT ON instagram_messages BEGIN "
-    f"{_apply(_S, _message_rows(_S, 'new', '1'))}; END",
-    f"CREATE TRIGGER dashboard_counts_message_ad AFTER DELETE ON instagram_messages BEGIN "
-    f"{_apply(_S, _message_rows(_S, 'old', '-1'))}; END",
-    "CREATE TRIGGER dashboard_counts_message_au AFTER UPDATE OF is_outbound ON instagram_messages "
-    "WHEN old.is_outbound IS NOT new.is_outbound BEGIN "
-    + _apply(
-        _S,
-        [
-            f"SELECT 'outbound', '', {_flag(_S, 'new.is_outbound')} - {_flag(_S, 'old.is_outbound')}",
-        ],
-    )
-    + "; END",
-    "CREATE TRIGGER dashboard_counts_conversation_ai AFTER INSERT ON instagram_conversations BEGIN "
-    + _apply(_S, ["SELECT 'conversations', '', 1"])
-    + "; END",
-    "CREATE TRIGGER dashboard_counts_conversation_ad AFTER DELETE ON instagram_conversations BEGIN "
-    + _apply(_S, ["SELECT 'conversations', '', -1"])
-    + "; END",
+    ),
+    _sqlite_trigger("message_ai", "AFTER INSERT", "instagram_messages", _message_rows(_S, "new", "1")),
+    _sqlite_trigger("message_ad", "AFTER DELETE", "instagram_messages", _message_rows(_S, "old", "-1")),
+    _sqlite_trigger(
+        "message_au",
+        "AFTER UPDATE OF is_outbound",
+        "instagram_messages",
+        [f"SELECT 'outbound', '', {_flag(_S, 'new.is_outbound')} - {_flag(_S, 'old.is_outbound')}"],
+        when=_changed("is_outbound"),
+    ),
+    _sqlite_trigger("conversation_ai", "AFTER INSERT", "instagram_conversations", ["SELECT 'conversations', '', 1"]),
+    _sqlite_trigger("conversation_ad", "AFTER DELETE", "instagram_conversations", ["SELECT 'conversations', '', -1"]),
     "CREATE VIRTUAL TABLE instagram_contacts_fts USING fts5(instagram_username, display_name, "
     "content='instagram_contacts', content_rowid='rowid', tokenize='trigram')",
     "CREATE TRIGGER instagram_contacts_fts_ai AFTER INSERT ON instagram_contacts BEGIN "
@@ -220,6 +234,7 @@ _SQLITE = (
     "VALUES (new.rowid, new.instagram_username, new.display_name); END",
     "INSERT INTO instagram_contacts_fts(instagram_contacts_fts) VALUES ('rebuild')",
 )
+# fmt: on
 
 # --------------------------------------------------------------------------------------------------------
 # PostgreSQL: statement triggers over the transition tables for inserts (bulk writers insert many rows per
@@ -230,142 +245,84 @@ _P = "postgresql"
 _PAUSED = "current_setting('everreach.counts_paused', true) IS DISTINCT FROM 'on'"
 
 
-def _pg_function(name: str, body: str, result: str = "NULL") -> str:
-    return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n{body}\nRETURN {result};\nEND\n$$"
-
-
-def _pg_statement(table: str, event: str, function: str) -> str:
-    ref = "NEW TABLE AS new_rows" if event == "INSERT" else "OLD TABLE AS old_rows"
+def _pg_trigger(name: str, when: str, selects: Sequence[str], *, result: str = "NULL") -> tuple[str, str]:
+    """The function dashboard_counts_<name>() adding the selected rows, and its trigger `when` (the part of
+    CREATE TRIGGER after the name: timing, event, table, level, condition)."""
+    function = f"dashboard_counts_{name}"
+    body = _apply(_P, selects)
     return (
-        f"CREATE TRIGGER {function} AFTER {event} ON {table} REFERENCING {ref} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN\n{body};\nRETURN {result};\nEND\n$$",
+        f"CREATE TRIGGER {function} {when} EXECUTE FUNCTION {function}()",
     )
 
 
-_POSTGRESQL = (
-    _pg_function("dashboard_counts_contacts_added", _apply(_P, _contact_rows(_P, "n", "1", "FROM new_rows n")) + ";"),
-    _pg_statement("instagram_contacts", "INSERT", "dashboard_counts_contacts_added"),
+def _statement(event: str, table: str) -> str:
+    ref = "NEW TABLE AS new_rows" if event == "INSERT" else "OLD TABLE AS old_rows"
+    return f"AFTER {event} ON {table} REFERENCING {ref} FOR EACH STATEMENT"
+
+
+def _distinct(*columns: str) -> str:
+    return f"({', '.join('OLD.' + c for c in columns)}) IS DISTINCT FROM ({', '.join('NEW.' + c for c in columns)})"
+
+
+_JOINED = "FROM {0} {1} JOIN instagram_contacts c ON c.id = {1}.contact_id"
+_OF_ROW = "FROM instagram_contacts c WHERE c.id = {}.contact_id"
+_HISTORY = "FROM stage_history h WHERE h.contact_id = OLD.id"
+_STAGE_SCORE = ("relationship_stage", "relationship_score", "created_at")
+_CHANGE = ("contact_id", "changed_at", "from_stage", "to_stage")
+_PG_TRIGGERS = (
+    _pg_trigger("contacts_added", _statement("INSERT", "instagram_contacts"),
+                _contact_rows(_P, "n", "1", "FROM new_rows n")),
     # A row trigger BEFORE the delete: the contact's stage changes are still there to be taken off.
-    _pg_function(
-        "dashboard_counts_contact_removed",
-        _apply(
-            _P,
-            [
-                *_contact_rows(_P, "OLD", "-1"),
-                f"SELECT 'moved', {_moved_key(_P, 'h', 'OLD.created_at')}, -1 "
-                "FROM stage_history h WHERE h.contact_id = OLD.id",
-            ],
-        )
-        + ";",
-        "OLD",
-    ),
-    "CREATE TRIGGER dashboard_counts_contact_removed BEFORE DELETE ON instagram_contacts "
-    "FOR EACH ROW EXECUTE FUNCTION dashboard_counts_contact_removed()",
-    _pg_function(
-        "dashboard_counts_contact_changed",
-        _apply(
-            _P,
-            [
-                "SELECT 'stage', coalesce(OLD.relationship_stage, ''), -1",
-                "SELECT 'stage', coalesce(NEW.relationship_stage, ''), 1",
-                f"SELECT 'born', {_day(_P, 'OLD.created_at')} || '|' || coalesce(OLD.relationship_stage, ''), -1",
-                f"SELECT 'born', {_day(_P, 'NEW.created_at')} || '|' || coalesce(NEW.relationship_stage, ''), 1",
-                f"SELECT 'score', {_text(_P, 'OLD.relationship_score')}, -1",
-                f"SELECT 'score', {_text(_P, 'NEW.relationship_score')}, 1",
-            ],
-        )
-        + ";",
-    ),
-    "CREATE TRIGGER dashboard_counts_contact_changed AFTER UPDATE OF relationship_stage, relationship_score, "
-    "created_at ON instagram_contacts FOR EACH ROW WHEN ("
-    "(OLD.relationship_stage, OLD.relationship_score, OLD.created_at) IS DISTINCT FROM "
-    f"(NEW.relationship_stage, NEW.relationship_score, NEW.created_at) AND {_PAUSED}) "
-    "EXECUTE FUNCTION dashboard_counts_contact_changed()",
-    _pg_function(
-        "dashboard_counts_contact_spam",
-        _apply(_P, [f"SELECT 'spam', '', {_spam(_P, 'NEW')} - {_spam(_P, 'OLD')}"]) + ";",
-    ),
-    "CREATE TRIGGER dashboard_counts_contact_spam AFTER UPDATE OF tags ON instagram_contacts FOR EACH ROW "
-    f"WHEN ({_spam(_P, 'OLD')} IS DISTINCT FROM {_spam(_P, 'NEW')}) "
-    "EXECUTE FUNCTION dashboard_counts_contact_spam()",
-    _pg_function(
-        "dashboard_counts_contact_created",
-        _apply(
-            _P,
-            [
-                f"SELECT 'moved', {_moved_key(_P, 'h', 'OLD.created_at')}, -1 FROM stage_history h "
-                "WHERE h.contact_id = OLD.id",
-                f"SELECT 'moved', {_moved_key(_P, 'h', 'NEW.created_at')}, 1 FROM stage_history h "
-                "WHERE h.contact_id = OLD.id",
-            ],
-        )
-        + ";",
-    ),
-    "CREATE TRIGGER dashboard_counts_contact_created AFTER UPDATE OF created_at ON instagram_contacts "
-    "FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at) "
-    "EXECUTE FUNCTION dashboard_counts_contact_created()",
-    _pg_function(
-        "dashboard_counts_changes_added",
-        _apply(_P, [_moved_rows(_P, "n", "1", "FROM new_rows n JOIN instagram_contacts c ON c.id = n.contact_id")])
-        + ";",
-    ),
-    _pg_statement("stage_history", "INSERT", "dashboard_counts_changes_added"),
+    _pg_trigger("contact_removed", "BEFORE DELETE ON instagram_contacts FOR EACH ROW",
+                [*_contact_rows(_P, "OLD", "-1"),
+                 f"SELECT 'moved', {_moved_key(_P, 'h', 'OLD.created_at')}, -1 {_HISTORY}"],
+                result="OLD"),
+    _pg_trigger("contact_changed",
+                f"AFTER UPDATE OF {', '.join(_STAGE_SCORE)} ON instagram_contacts FOR EACH ROW "
+                f"WHEN ({_distinct(*_STAGE_SCORE)} AND {_PAUSED})",
+                ["SELECT 'stage', coalesce(OLD.relationship_stage, ''), -1",
+                 "SELECT 'stage', coalesce(NEW.relationship_stage, ''), 1",
+                 f"SELECT 'born', {_day(_P, 'OLD.created_at')} || '|' || coalesce(OLD.relationship_stage, ''), -1",
+                 f"SELECT 'born', {_day(_P, 'NEW.created_at')} || '|' || coalesce(NEW.relationship_stage, ''), 1",
+                 f"SELECT 'score', {_text(_P, 'OLD.relationship_score')}, -1",
+                 f"SELECT 'score', {_text(_P, 'NEW.relationship_score')}, 1"]),
+    _pg_trigger("contact_spam",
+                f"AFTER UPDATE OF tags ON instagram_contacts FOR EACH ROW "
+                f"WHEN ({_spam(_P, 'OLD')} IS DISTINCT FROM {_spam(_P, 'NEW')})",
+                [f"SELECT 'spam', '', {_spam(_P, 'NEW')} - {_spam(_P, 'OLD')}"]),
+    _pg_trigger("contact_created",
+                f"AFTER UPDATE OF created_at ON instagram_contacts FOR EACH ROW WHEN ({_distinct('created_at')})",
+                [f"SELECT 'moved', {_moved_key(_P, 'h', 'OLD.created_at')}, -1 {_HISTORY}",
+                 f"SELECT 'moved', {_moved_key(_P, 'h', 'NEW.created_at')}, 1 {_HISTORY}"]),
+    _pg_trigger("changes_added", _statement("INSERT", "stage_history"),
+                [_moved_rows(_P, "n", "1", _JOINED.format("new_rows", "n"))]),
     # A change deleted with its contact was taken off by the contact's trigger (the join finds no contact).
-    _pg_function(
-        "dashboard_counts_changes_removed",
-        _apply(_P, [_moved_rows(_P, "o", "-1", "FROM old_rows o JOIN instagram_contacts c ON c.id = o.contact_id")])
-        + ";",
-    ),
-    _pg_statement("stage_history", "DELETE", "dashboard_counts_changes_removed"),
-    _pg_function(
-        "dashboard_counts_change_changed",
-        _apply(
-            _P,
-            [
-                _moved_rows(_P, "OLD", "-1", "FROM instagram_contacts c WHERE c.id = OLD.contact_id"),
-                _moved_rows(_P, "NEW", "1", "FROM instagram_contacts c WHERE c.id = NEW.contact_id"),
-            ],
-        )
-        + ";",
-    ),
-    "CREATE TRIGGER dashboard_counts_change_changed AFTER UPDATE OF contact_id, changed_at, from_stage, "
-    "to_stage ON stage_history FOR EACH ROW WHEN ((OLD.contact_id, OLD.changed_at, OLD.from_stage, "
-    "OLD.to_stage) IS DISTINCT FROM (NEW.contact_id, NEW.changed_at, NEW.from_stage, NEW.to_stage)) "
-    "EXECUTE FUNCTION dashboard_counts_change_changed()",
-    _pg_function("dashboard_counts_messages_added", _apply(_P, _message_rows(_P, "n", "1", "FROM new_rows n")) + ";"),
-    _pg_statement("instagram_messages", "INSERT", "dashboard_counts_messages_added"),
-    _pg_function(
-        "dashboard_counts_messages_removed", _apply(_P, _message_rows(_P, "o", "-1", "FROM old_rows o")) + ";"
-    ),
-    _pg_statement("instagram_messages", "DELETE", "dashboard_counts_messages_removed"),
-    _pg_function(
-        "dashboard_counts_message_changed",
-        _apply(_P, [f"SELECT 'outbound', '', {_flag(_P, 'NEW.is_outbound')} - {_flag(_P, 'OLD.is_outbound')}"]) + ";",
-    ),
-    "CREATE TRIGGER dashboard_counts_message_changed AFTER UPDATE OF is_outbound ON instagram_messages "
-    "FOR EACH ROW WHEN (OLD.is_outbound IS DISTINCT FROM NEW.is_outbound) "
-    "EXECUTE FUNCTION dashboard_counts_message_changed()",
-    _pg_function(
-        "dashboard_counts_conversations_added",
-        _apply(_P, ["SELECT 'conversations', '', 1 FROM new_rows n"]) + ";",
-    ),
-    _pg_statement("instagram_conversations", "INSERT", "dashboard_counts_conversations_added"),
-    _pg_function(
-        "dashboard_counts_conversations_removed",
-        _apply(_P, ["SELECT 'conversations', '', -1 FROM old_rows o"]) + ";",
-    ),
-    _pg_statement("instagram_conversations", "DELETE", "dashboard_counts_conversations_removed"),
+    _pg_trigger("changes_removed", _statement("DELETE", "stage_history"),
+                [_moved_rows(_P, "o", "-1", _JOINED.format("old_rows", "o"))]),
+    _pg_trigger("change_changed",
+                f"AFTER UPDATE OF {', '.join(_CHANGE)} ON stage_history FOR EACH ROW WHEN ({_distinct(*_CHANGE)})",
+                [_moved_rows(_P, "OLD", "-1", _OF_ROW.format("OLD")),
+                 _moved_rows(_P, "NEW", "1", _OF_ROW.format("NEW"))]),
+    _pg_trigger("messages_added", _statement("INSERT", "instagram_messages"),
+                _message_rows(_P, "n", "1", "FROM new_rows n")),
+    _pg_trigger("messages_removed", _statement("DELETE", "instagram_messages"),
+                _message_rows(_P, "o", "-1", "FROM old_rows o")),
+    _pg_trigger("message_changed",
+                f"AFTER UPDATE OF is_outbound ON instagram_messages FOR EACH ROW WHEN ({_distinct('is_outbound')})",
+                [f"SELECT 'outbound', '', {_flag(_P, 'NEW.is_outbound')} - {_flag(_P, 'OLD.is_outbound')}"]),
+    _pg_trigger("conversations_added", _statement("INSERT", "instagram_conversations"),
+                ["SELECT 'conversations', '', 1 FROM new_rows n"]),
+    _pg_trigger("conversations_removed", _statement("DELETE", "instagram_conversations"),
+                ["SELECT 'conversations', '', -1 FROM old_rows o"]),
+)  # fmt: skip
+_POSTGRESQL = (
+    *(statement for pair in _PG_TRIGGERS for statement in pair),
     "CREATE INDEX idx_contacts_username_trgm ON instagram_contacts USING gin (instagram_username gin_trgm_ops)",
     "CREATE INDEX idx_contacts_display_name_trgm ON instagram_contacts USING gin (display_name gin_trgm_ops)",
 )
-
-_PG_FUNCTIONS = (
-    "dashboard_counts_contacts_added", "dashboard_counts_contact_removed", "dashboard_counts_contact_changed",
-    "dashboard_counts_contact_spam", "dashboard_counts_contact_created", "dashboard_counts_changes_added",
-    "dashboard_counts_changes_removed", "dashboard_counts_change_changed", "dashboard_counts_messages_added",
-    "dashboard_counts_messages_removed", "dashboard_counts_message_changed", "dashboard_counts_conversations_added",
-    "dashboard_counts_conversations_removed",
-)  # fmt: skip
+_PG_FUNCTIONS = tuple(function.split()[2].removesuffix("()") for function, _ in _PG_TRIGGERS)
 
 
 def _initial_rows(engine: str) -> str:
