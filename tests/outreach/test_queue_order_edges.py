@@ -88,7 +88,8 @@ def test_a_sending_row_comes_first_even_behind_a_higher_priority(people: Session
 
 def test_a_row_without_priority_counts_as_priority_5(people: Session) -> None:
     five = _row(people, "ann", priority=5, created_at=T0 - 2 * H)
-    unset = _row(people, "bob", priority=None, created_at=T0 - H)
+    unset = _row(people, "bob", created_at=T0 - H)
+    people.execute(update(OutreachItem).where(OutreachItem.id == unset.id).values(priority=None))
     four = _row(people, "cy", priority=4, created_at=T0 - 3 * H)
     assert _ids(people) == [five.id, unset.id, four.id]
 

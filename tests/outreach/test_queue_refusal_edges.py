@@ -4,13 +4,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from everreach import config
 from everreach.db.models import OutreachItem, RelationshipEvent
 from everreach.errors import NotFoundError, ValidationError
 from everreach.outreach import queue
@@ -70,6 +74,30 @@ def test_a_send_time_of_now_is_pending_and_the_row_is_dated_now(session: Session
     assert (item.status, item.scheduled_at, item.created_at) == ("pending", None, T0)
     later = queue.add_to_queue(session, username="ann", text="hi", at=T0 + timedelta(seconds=1), now=T0, force=True)
     assert (later.status, later.scheduled_at) == ("scheduled", T0 + timedelta(seconds=1))
+
+
+@pytest.fixture
+def tokyo_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own zone (not the user's setting) is Tokyo for the test."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tokyo_machine")
+def test_send_times_are_kept_in_utc_whatever_the_machine_zone(session: Session) -> None:
+    config.configure(timezone="Europe/Paris")
+    make_contact(session, username="ann")
+    local = queue.add_to_queue(session, username="ann", text="hi", at=datetime(2025, 3, 3, 18, 0), now=T0)
+    aware = queue.add_to_queue(
+        session, username="ann", text="hi", at=datetime(2025, 3, 4, 18, 0, tzinfo=ZoneInfo("America/New_York")),
+        now=T0, force=True,
+    )  # fmt: skip
+    assert local.scheduled_at == datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
+    assert aware.scheduled_at == datetime(2025, 3, 4, 23, 0, tzinfo=UTC)
+    assert local.scheduled_at.utcoffset() == aware.scheduled_at.utcoffset() == timedelta(0)
 
 
 def test_the_next_best_action_is_dated_by_the_clock_given(session: Session) -> None:
