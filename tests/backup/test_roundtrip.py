@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text
 from everreach.backup import backup_database, restore_database
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
-from everreach.db.models import ContactRank
+from everreach.db.models_derived import ContactRank
 from tests.backup.awkward import dump, fill_awkward
 from tests.conftest import ENGINES, pg_scratch_database
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import ContactToRescore, Message
+from everreach.db.models import Message
+from everreach.db.models_derived import ContactToRescore
 from tests.messages.factories import contact, message
 
 

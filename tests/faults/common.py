@@ -10,7 +10,8 @@ from collections.abc import Callable
 from sqlalchemy import Engine, and_, func, select, text
 
 from everreach.backup.tables import clear_tables, row_counts
-from everreach.db.models import Base, Contact, ContactRank
+from everreach.db.models import Base, Contact
+from everreach.db.models_derived import ContactRank
 
 _FORK = multiprocessing.get_context("fork")
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, ContactToRescore, RecomputeMark
+from everreach.db.models import Contact
+from everreach.db.models_derived import ContactToRescore, RecomputeMark
 from everreach.relationship import marks, offer_ready, service, summaries
 from everreach.relationship.recompute import recompute
 from tests.relationship.factories import NOW, contact, message, people_with_histories, stored_rows

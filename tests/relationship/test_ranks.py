@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Contact, ContactRank
+from everreach.db.models import Contact
+from everreach.db.models_derived import ContactRank
 from everreach.relationship import queries, ranks
 from everreach.relationship.recompute import recompute
 from tests.relationship.factories import NOW, contact, random_history

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from everreach.contacts.lookup import get_contact
-from everreach.db.models import Contact, OfferReadyContact, StageChange
+from everreach.db.models import Contact, StageChange
+from everreach.db.models_derived import OfferReadyContact
 from everreach.errors import NotFoundError, ValidationError
 from everreach.relationship import queries, service
 from everreach.seed.defaults import seed_defaults

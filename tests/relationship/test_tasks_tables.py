@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import TableClause, insert
 from sqlalchemy.orm import Session
 
-from everreach.db.models import Base, OfferReadyContact, OutreachItem
+from everreach.db.models import Base, OutreachItem
+from everreach.db.models_derived import OfferReadyContact
 from everreach.relationship import offer_ready, queries, tasks
 from everreach.relationship.schemas import WeeklyTasks
 from everreach.relationship.tasks import CONTACTS, OFFER_READY, QUEUE, RANKS

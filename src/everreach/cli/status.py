@@ -10,7 +10,8 @@ from sqlalchemy.orm import QueryableAttribute
 from everreach.cli import humanise as hu
 from everreach.cli.app import JsonOption, app, console, engine, local_zone, print_json, safe_url
 from everreach.db import migrate
-from everreach.db.models import Base, Contact, Conversation, Message, OutreachItem, RecomputeMark
+from everreach.db.models import Base, Contact, Conversation, Message, OutreachItem
+from everreach.db.models_derived import RecomputeMark
 
 
 def _grouped(conn: Connection, column: QueryableAttribute[Any]) -> dict[Any, int]:

@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import delete, false, func, insert, literal, literal_column, select, text, true
 from sqlalchemy.orm import Session
 
-from everreach.db.models import FitSignal, FitSignalMatch, FitSignalPhrase, FitSignalScan, Message
+from everreach.db.models import FitSignal, FitSignalMatch, FitSignalPhrase, Message
+from everreach.db.models_derived import FitSignalScan
 from everreach.understanding.lexical import Matcher
 
 SCAN_NAME = "inbound"

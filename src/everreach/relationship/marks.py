@@ -20,7 +20,8 @@ from functools import lru_cache
 from sqlalchemy import Connection, delete, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
-from everreach.db.models import Contact, ContactToRescore, RecomputeMark
+from everreach.db.models import Contact
+from everreach.db.models_derived import ContactToRescore, RecomputeMark
 
 #: recompute_marks row of the last full recompute.
 FULL = "full"

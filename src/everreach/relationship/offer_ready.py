@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from everreach.db.models import OfferReadyContact
+from everreach.db.models_derived import OfferReadyContact
 from everreach.relationship import tasks
 
 BATCH = 2000

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, delete, func, insert, select, text
 
 from everreach.contacts.spam import spam_sql
-from everreach.db.models import Contact, ContactRank
+from everreach.db.models import Contact
+from everreach.db.models_derived import ContactRank
 from everreach.errors import DatabaseError
 from everreach.relationship import counts
 
