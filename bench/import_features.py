@@ -17,7 +17,6 @@ big import's peak at most 1.5x the small one's (flat).
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Figure, bench_engines, data_path, engine_url
-from bench.ingest import TABLES, _drop_sqlite, _export, _migrate, _name
+from bench.ingest import TABLES, _drop_sqlite, _export, _migrate, _name, pg_copy_seconds
 
 AREA = "import_features"
 RSS_LIMIT_MB = 400
@@ -139,32 +138,6 @@ def _sqlite_raw(source_url: str, target_url: str, tables: dict[str, str]) -> tup
     return timed, rows
 
 
-def _pg_copy(source_url: str, target_url: str, tables: dict[str, str], dump_dir: Path) -> tuple[float, int]:
-    """COPY of the import's rows of these tables (dumped to files first, untimed) into a fresh database."""
-    import psycopg
-
-    dump_dir.mkdir(parents=True, exist_ok=True)
-    with psycopg.connect(source_url) as conn, conn.cursor() as cur:
-        for table, columns in tables.items():
-            with (dump_dir / f"{table}.copy").open("wb") as fh, cur.copy(f"COPY {table} ({columns}) TO STDOUT") as copy:
-                for block in copy:
-                    fh.write(block)
-        found = cur.execute("SELECT count(*) FROM instagram_messages").fetchone()
-    with psycopg.connect(target_url) as conn, conn.cursor() as cur:
-        start = time.perf_counter()
-        for table, columns in tables.items():
-            with (
-                (dump_dir / f"{table}.copy").open("rb") as fh,
-                cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-            ):
-                while block := fh.read(1 << 20):
-                    copy.write(block)
-        conn.commit()
-        seconds = time.perf_counter() - start
-    shutil.rmtree(dump_dir, ignore_errors=True)
-    return seconds, int(found[0]) if found else 0
-
-
 def _memory(engine: str, big_label: str, small_label: str, big: dict[str, Any], small: dict[str, Any]) -> Figure:
     flat = big["peak_mb"] / small["peak_mb"]
     return Figure(
@@ -207,8 +180,8 @@ def _postgresql(big: Path, small: Path, label: str, small_label: str) -> list[Fi
         _migrate(copy_url)
         _migrate(strict)
         first = _child_import(ours, big)
-        everything = _pg_copy(ours, copy_url, WITH_FEATURES, data_path(_name("features-pg-dump")))
-        seed_only = _pg_copy(ours, strict, SEED_TABLES, data_path(_name("features-pg-dump")))
+        everything = pg_copy_seconds(ours, copy_url, data_path(_name("features-pg-dump")), WITH_FEATURES)
+        seed_only = pg_copy_seconds(ours, strict, data_path(_name("features-pg-dump")), SEED_TABLES)
         little = _child_import(small_url, small)
     return [
         _throughput("postgresql", label, first, everything, strict=False),

@@ -122,20 +122,24 @@ def _sqlite_raw_seconds(source_url: str, target_url: str) -> tuple[float, int]:
     return timed, rows_written
 
 
-def _pg_copy_seconds(source_url: str, target_url: str, dump_dir: Path) -> tuple[float, int]:
-    """COPY of the importer's rows (dumped to files first, untimed) into a fresh migrated PostgreSQL database."""
+def pg_copy_seconds(
+    source_url: str, target_url: str, dump_dir: Path, tables: dict[str, str] | None = None
+) -> tuple[float, int]:
+    """COPY of the importer's rows of `tables` (default: the seed tables it writes; dumped to files first,
+    untimed) into a fresh migrated PostgreSQL database: seconds, and the messages in the source."""
     import psycopg
 
+    tables = TABLES if tables is None else tables
     dump_dir.mkdir(parents=True, exist_ok=True)
     with psycopg.connect(source_url) as conn, conn.cursor() as cur:
-        for table, columns in TABLES.items():
+        for table, columns in tables.items():
             with (dump_dir / f"{table}.copy").open("wb") as fh, cur.copy(f"COPY {table} ({columns}) TO STDOUT") as copy:
                 for block in copy:
                     fh.write(block)
         rows = cur.execute("SELECT count(*) FROM instagram_messages").fetchone()
     with psycopg.connect(target_url) as conn, conn.cursor() as cur:
         start = time.perf_counter()
-        for table, columns in TABLES.items():
+        for table, columns in tables.items():
             with (
                 (dump_dir / f"{table}.copy").open("rb") as fh,
                 cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -211,7 +215,7 @@ def _pg_figures(big_export: Path, label: str) -> list[Figure]:
         _migrate(ours)
         _migrate(copy_url)
         first = _child_import(ours, big_export)
-        copy_seconds, rows = _pg_copy_seconds(ours, copy_url, data_path(_name("ingest-pg-dump")))
+        copy_seconds, rows = pg_copy_seconds(ours, copy_url, data_path(_name("ingest-pg-dump")))
     ours_rate, copy_rate = first["new"] / first["seconds"], rows / copy_seconds
     return [
         Figure(AREA, f"import {label} msgs (msgs/s)", "postgresql", ours_rate, "msg/s", "COPY of the same rows",
