@@ -1,5 +1,6 @@
-"""What the dashboard's reads need (migration 0009): the stored totals, dashboard_counts and its PostgreSQL
-journal (relationship/counts.py owns both), and the contact list's index for the stage order.
+"""What the dashboard's reads need (migrations 0009 and 0010): the stored totals, dashboard_counts and its
+PostgreSQL journal (relationship/counts.py owns both), and the indexes for the contact list's stage order, the
+rewarm bucket's order, attention's order and a contact's open message in the queue.
 
 Registered on the same `Base` as models.py (which imports this module at its end), so migrations, tests and
 backups see them wherever the models are loaded. The name search index is engine-specific (FTS5 on SQLite,
@@ -8,10 +9,10 @@ pg_trgm on PostgreSQL) and lives in the migration only.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, Text, text
+from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, Text, func, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from everreach.db.models import Base, Contact, Message
+from everreach.db.models import Base, Contact, Message, OutreachItem
 
 
 class DashboardCount(Base):
@@ -46,3 +47,15 @@ class DashboardCountJournal(Base):
 Index("idx_contacts_stage_username", Contact.relationship_stage, Contact.instagram_username)
 #: The message search pages newest first, ties by id (messages/search.py).
 Index("idx_messages_sent_id", Message.sent_at.desc(), Message.id.desc())
+#: Rewarm walks the contacts by resonance, the most first, ties by id, testing the score on the index entries
+#: (relationship/tasks.py); the expression is the query's, with a literal 0.
+Index(
+    "idx_contacts_rewarm",
+    func.coalesce(Contact.resonance_score, literal_column("0")).desc(),
+    Contact.id,
+    Contact.relationship_score,
+)
+#: Attention walks the contacts by next planned touch, the earliest first, ties by id (relationship/queries.py).
+Index("idx_contacts_planned", Contact.next_planned_touch, Contact.id)
+#: Whether a contact has a message waiting: the tasks ask it of every row they show (relationship/tasks.py).
+Index("idx_outreach_contact_status", OutreachItem.contact_id, OutreachItem.status)

@@ -30,14 +30,13 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     table,
 )
-from sqlalchemy.sql.functions import GenericFunction
 
 from everreach.contacts.spam import spam_sql
-from everreach.db.sqlfunctions import compiled_as
 from everreach.db.types import UTCDateTime
 from everreach.relationship import clock
 from everreach.relationship.rules.buckets import (
@@ -127,27 +126,20 @@ def _by_score(dialect: str, page: int, *, low: int, high: int | None, touched_be
     )
 
 
-@compiled_as(sqlite="+{}", default="{}")
-class unindexed(GenericFunction[Any]):
-    """The column itself, kept away from SQLite's planner ('+col'): below 40 lie most contacts, and one scan and
-    sort beats walking the score index and fetching each row at random (3x on the benchmark)."""
-
-    inherit_cache = True
-
-    def __init__(self, column: Any) -> None:
-        super().__init__(column)
-        self.type = column.type
+#: Rewarm's order, as idx_contacts_rewarm (migration 0010) has it: the literal 0 keeps SQLite's planner on it.
+REWARM_ORDER = (func.coalesce(CONTACTS.c.resonance_score, literal_column("0")).desc(), CONTACTS.c.id)
 
 
 def _by_resonance(dialect: str, page: int, *, high: int) -> Any:
-    """A page of the rewarm candidates, the most resonance first: the ids are sorted alone (no per-row
-    subquery for the contacts the page leaves out), then only the page's rows are read in full."""
-    c = CONTACTS.c
-    score = unindexed(c.relationship_score)
-    order = (func.coalesce(c.resonance_score, 0).desc(), c.id)
-    ids = select(c.id).where(score.is_not(None), score < high).order_by(*order).limit(_PAGE).offset(page * _PAGE)
-    # The page's rows in the same order again: `take` keeps the first ones the rule puts in the bucket.
-    return _task_row(dialect).where(c.id.in_(ids.scalar_subquery())).order_by(*order)
+    """A page of the rewarm candidates, the most resonance first: a walk down idx_contacts_rewarm, which tests
+    the score on its own entries, so only the page's rows are read from instagram_contacts."""
+    return (
+        _task_row(dialect)
+        .where(CONTACTS.c.relationship_score < high)
+        .order_by(*REWARM_ORDER)
+        .limit(_PAGE)
+        .offset(page * _PAGE)
+    )
 
 
 def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> dict[str, list[str]]:
