@@ -69,3 +69,60 @@ def test_bad_settings_are_one_clear_error(
     assert result.exit_code == 1
     assert needle in result.stderr
     assert str(toml) in result.stderr
+
+
+@pytest.mark.parametrize("url_at", ["absent", "env", "cli", "cli+env", "empty env"])
+@pytest.mark.parametrize("dir_at", ["absent", "env", "cli", "empty env"])
+def test_the_quick_database_lookup_agrees_with_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url_at: str, dir_at: str
+) -> None:
+    """With only the database's place configured, database_url() finds it without the settings, the same one."""
+    monkeypatch.setenv("EVERREACH_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("EVERREACH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("EVERREACH_DATA_DIR", raising=False)
+    if url_at == "empty env":
+        monkeypatch.setenv("EVERREACH_DATABASE_URL", "")
+    elif "env" in url_at:
+        monkeypatch.setenv("EVERREACH_DATABASE_URL", "sqlite:///from-env.db")
+    if dir_at == "empty env":
+        monkeypatch.setenv("everreach_data_dir", "")
+    elif dir_at == "env":
+        monkeypatch.setenv("EVERREACH_DATA_DIR", str(tmp_path / "env-dir"))
+    config.reset()
+    if "cli" in url_at:
+        config.configure(database_url="sqlite:///from-cli.db")
+    if dir_at == "cli":
+        config.configure(data_dir=tmp_path / "cli-dir")
+    quick = config.database_url()
+    assert config.get_settings.cache_info().currsize == 0, "the settings were loaded"
+    assert quick == config.get_settings().resolved_database_url()
+
+
+@pytest.mark.parametrize(
+    "configured", ["file", "EVERREACH_HOURLY_CAP", "cli port"], ids=["settings file", "other variable", "cli"]
+)
+def test_anything_else_configured_loads_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configured: str
+) -> None:
+    toml = tmp_path / "everreach.toml"
+    monkeypatch.setenv("EVERREACH_CONFIG", str(toml))
+    monkeypatch.setenv("EVERREACH_DATABASE_URL", "sqlite:///from-env.db")
+    config.reset()
+    if configured == "file":
+        toml.write_text('database_url = "sqlite:///from-toml.db"\n')
+    elif configured == "cli port":
+        config.configure(port=9001)
+    else:
+        monkeypatch.setenv(configured, "7")
+    assert config.database_url() == "sqlite:///from-env.db"
+    assert config.get_settings.cache_info().currsize == 1, "the settings were not loaded"
+
+
+def test_a_bad_variable_is_reported_even_by_a_command_that_needs_only_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVERREACH_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("EVERREACH_HOURLY_CAP", "lots")
+    config.reset()
+    with pytest.raises(config.ConfigError, match="hourly_cap"):
+        config.database_url()

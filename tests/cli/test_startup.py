@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import typer
 from sqlalchemy import update
@@ -46,7 +48,9 @@ NOT_FOR_TASKS = (
 )
 
 
-def _loaded_by(args: list[str], watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+def _loaded_by(
+    args: list[str], watched: tuple[str, ...], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `everreach ARGS` in a fresh interpreter; stderr ends with the watched modules it imported."""
     probe = (
         "import sys\n"
@@ -56,7 +60,9 @@ def _loaded_by(args: list[str], watched: tuple[str, ...]) -> subprocess.Complete
         f"loaded = [m for m in {watched!r} if m in sys.modules]\n"
         "print('LOADED', loaded, file=sys.stderr)\n"
     )
-    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True, env=env
+    )
 
 
 def test_help_imports_no_database_web_or_migration_code() -> None:
@@ -66,11 +72,17 @@ def test_help_imports_no_database_web_or_migration_code() -> None:
         assert name in done.stdout
 
 
-def test_json_tasks_load_no_orm_model_pydantic_or_settings(db_url: str, session: Session) -> None:
+def test_json_tasks_load_no_orm_model_pydantic_or_settings(db_url: str, session: Session, tmp_path: Path) -> None:
     made = contact(session, username="maya")
     session.execute(update(Contact).where(Contact.id == made.id).values(relationship_score=72))
     session.commit()
     done = _loaded_by(["--db", db_url, "tasks", "--json"], NOT_FOR_TASKS)
+    assert "LOADED []" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["micro_wins"] == ["maya"]
+    # As a user runs it: the database from the environment, no settings file, nothing else configured.
+    plain = {k: v for k, v in os.environ.items() if not k.upper().startswith("EVERREACH_")}
+    plain |= {"EVERREACH_DATABASE_URL": db_url, "EVERREACH_CONFIG": str(tmp_path / "absent.toml")}
+    done = _loaded_by(["tasks", "--json"], NOT_FOR_TASKS, env=plain)
     assert "LOADED []" in done.stderr, done.stderr
     assert json.loads(done.stdout)["micro_wins"] == ["maya"]
 

@@ -15,7 +15,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from everreach.config import config_file_path, default_data_dir
+from everreach.config import config_file_path, default_data_dir, embedded_database_url
 
 
 class Settings(BaseSettings):
@@ -104,4 +104,4 @@ class Settings(BaseSettings):
         """The configured URL, or the embedded SQLite file in the data directory."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'everreach.db'}"
+        return embedded_database_url(self.data_dir)
