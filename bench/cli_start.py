@@ -3,9 +3,9 @@
 
 The sample database is what `make run` builds (defaults seeded, a synthetic export of 60 threads and 3,000
 messages imported, scores computed), on SQLite under bench/data/cli-start/. `tasks --json` is timed twice: with
-`--db URL` (no settings load), and as a user runs it, the database found by the settings (EVERREACH_DATA_DIR
+`--db URL`, and as a user runs it, the database found from the configuration (EVERREACH_DATA_DIR
 holding everreach.db, as the default data directory does). Each command runs as a fresh process with stdout
-piped; the three are interleaved run by run so machine load hits them alike, and each figure is the
+piped; the commands are interleaved run by run so machine load hits them alike, and each figure is the
 median wall time of its runs. Target: each command at most 2x the baseline.
 """
 
