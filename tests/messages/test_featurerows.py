@@ -57,6 +57,26 @@ def test_automated_sends_are_not_classified(classifier: Classifier) -> None:
     assert own.intents == ("promise",)
 
 
+def test_only_the_senders_own_words_are_classified(classifier: Classifier) -> None:
+    """Importer stand-ins and Meta's system lines carry no intent; a link after the share tag is still read."""
+    counting = CountingClassifier(classifier)
+    reader = FeatureReader(counting)  # type: ignore[arg-type]
+    texts = ["[audio]", "[photo]", "[call 12s]", "Ana Okafor 13 sent an attachment.", "[share] https://x.example/guide"]
+    found = _read(reader, texts)
+    assert counting.batches == [["https://x.example/guide"]]
+    assert all(f.intents == () and f.fit_signals == () for f in found[:4])
+    assert [f.excerpt for f in found] == texts  # the evidence still shows the message as stored
+
+
+def test_a_reading_rule_change_makes_old_rows_stale(classifier: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    from everreach.messages import featurerows
+
+    before = FeatureReader(classifier).model_key
+    assert before != classifier.definitions_key
+    monkeypatch.setattr(featurerows, "READING_VERSION", featurerows.READING_VERSION + 1)
+    assert FeatureReader(classifier).model_key != before
+
+
 @pytest.mark.parametrize("memo_size", [0, 2, 3])
 def test_a_small_memo_gives_the_same_features(classifier: Classifier, memo_size: int) -> None:
     unbounded = FeatureReader(classifier)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, Message
 from everreach.db.models_v2 import MessageFeature
+from everreach.messages.featurerows import reading_key
 from everreach.messages.featurestore import facts_for_contacts, iter_facts, rebuild, store_features
 from everreach.understanding import classifier_for
 from tests.messages.factories import NOW, contact, message
@@ -48,7 +49,7 @@ def test_triggers_follow_a_moved_message_and_mark_a_changed_one_stale(session: S
     bob = contact(session, username="bob")
     msg = message(session, contact=ann, text="we launched the podcast", days_ago=1)
     store_features(session, [msg])
-    key = classifier_for(session).definitions_key
+    key = reading_key(classifier_for(session))
     session.execute(update(Message).where(Message.id == msg.id).values(contact_id=bob.id, sent_at=NOW))
     row = session.get(MessageFeature, msg.id, populate_existing=True)
     assert row is not None

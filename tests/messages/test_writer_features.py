@@ -19,6 +19,7 @@ from everreach.db.models import Contact, Message
 from everreach.db.models_v2 import MessageFeature
 from everreach.ingest import import_export
 from everreach.ingest.synthetic import generate_export
+from everreach.messages.featurerows import reading_key
 from everreach.messages.featurestore import rebuild
 from everreach.messages.webhook import store_events
 from everreach.messages.webhook_payload import parse_notification
@@ -108,7 +109,7 @@ def test_every_writer_stores_features_that_rebuild_computes_again(
     special = _write_everything(engine, session, export)
     written = _rows(session)
     assert set(written) == _message_ids(session)
-    key = classifier_for(session).definitions_key
+    key = reading_key(classifier_for(session))
     assert {row[-1] for row in written.values()} == {key}
     by_id = {mid: dict(zip([c.name for c in MessageFeature.__table__.columns][1:], row, strict=True))
              for mid, row in written.items()}  # fmt: skip

@@ -1,7 +1,8 @@
 """Reading messages into their stored features: the one computation every writer and the rebuild share.
 
 Text features come from `messages/features.py`, intents and fit signals from one batch call of the
-classifier. Automated sends are not classified (they carry no intent of the owner); fit signals are stored as
+classifier over each message's own words (`words_to_read`: no stand-in, no system line). Automated sends are
+not classified (they carry no intent of the owner); fit signals are stored as
 "product/key". Intents and signals are stored sorted, so the same message always gives the same row.
 
 A message's features depend only on its text, direction, automation and type, so a batch reads each distinct
@@ -11,6 +12,7 @@ bounded memo, emptied when full.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -18,10 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from everreach.messages.features import excerpt, is_meaningful, text_features
+from everreach.messages.features import excerpt, is_meaningful, text_features, words_to_read
 from everreach.understanding import Classifier, MessageToRead
 
 MEMO_SIZE = 20_000  # about 10 MB at most
+#: Moves when a rule of the reading itself changes (what is classified, the text features), so that rows read
+#: by the old rules are stale for `everreach features rebuild --stale` even with the same classifier.
+READING_VERSION = 2
 _Key = tuple[str, bool, bool, str]  # text, outbound, automated, message type
 
 
@@ -52,13 +57,18 @@ class Features(NamedTuple):
     excerpt: str
 
 
+def reading_key(classifier: Classifier) -> str:
+    """The model_key of the rows this reading writes: the classifier's definitions and READING_VERSION."""
+    return hashlib.sha256(f"{READING_VERSION}:{classifier.definitions_key}".encode()).hexdigest()[:16]
+
+
 class FeatureReader:
     """Reads batches of messages with one classifier: one classify call per batch, repeated messages read once."""
 
     def __init__(self, classifier: Classifier, *, memo_size: int = MEMO_SIZE) -> None:
-        """A reader over `classifier` (its definitions_key is the rows' model_key)."""
+        """A reader over `classifier` (the rows' model_key is its `reading_key`)."""
         self.classifier = classifier
-        self.model_key = classifier.definitions_key
+        self.model_key = reading_key(classifier)
         self.memo_size = memo_size
         self._memo: dict[_Key, Features] = {}
         self._json: dict[tuple[str, ...], str] = {(): "[]"}
@@ -96,8 +106,9 @@ class FeatureReader:
     def _compute(self, keys: Sequence[_Key]) -> list[Features]:
         texts = [k[0] for k in keys]
         found = text_features(texts)
-        wanted = [i for i, k in enumerate(keys) if not k[2]]
-        batch = [MessageToRead(texts[i], keys[i][1], False) for i in wanted]
+        words = [words_to_read(t) for t in texts]
+        wanted = [i for i, k in enumerate(keys) if not k[2] and words[i]]
+        batch = [MessageToRead(words[i], keys[i][1], False) for i in wanted]
         matches = self.classifier.classify(batch) if batch else []
         intents: list[tuple[str, ...]] = [()] * len(keys)
         signals: list[tuple[str, ...]] = [()] * len(keys)

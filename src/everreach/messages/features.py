@@ -6,6 +6,9 @@
 - question: the text contains '?';
 - self_disclosure: it talks about themselves (I, I'm, me, my, myself, we, our);
 - emotion: it names a feeling (a short list of word stems: love, excited, stressed, worried, ...).
+- words to read: what the classifier reads of a text (`words_to_read`): not the stand-ins the importers write for
+  a message without words ("[photo]", "[audio]", the "[share]" tag before a link) nor Meta's own system lines
+  ("Ana sent an attachment."), which are no words of the sender's and would otherwise be read as intents.
 Marker tests run on the text with the curly apostrophe straightened, ASCII letters lower-cased, punctuation
 turned into spaces, padded with a space each side. `is_meaningful` combines the filler test with how the message was
 sent and its type, the same both ways: an automated send, a filler, and a system line (like, reaction, unsent, poll,
@@ -42,6 +45,8 @@ _PUNCT_TO_SPACE = str.maketrans(PUNCTUATION, " " * len(PUNCTUATION))
 _SELF_RE = re.compile("|".join(re.escape(m) for m in SELF_MARKERS))
 _EMOTION_RE = re.compile("|".join(re.escape(m) for m in EMOTION_STEMS))
 _SPACE_RE = re.compile(r"\s")
+#: The importers' stand-in for a message's media or kind: "[photo]", "[call 12s]", "[share] <link>".
+_STAND_IN_RE = re.compile(r"^\[[a-z]+(?: [^\]]{0,40})?\]\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,17 @@ def text_features(texts: Sequence[str]) -> TextFeatures:
         self_disclosure=[_SELF_RE.search(p) is not None for p in pads],
         emotion=[_EMOTION_RE.search(p) is not None for p in pads],
     )
+
+
+def words_to_read(text: str) -> str:
+    """The sender's own words in a message's text, for the classifier: the text without an importer's stand-in
+    tag, and nothing for a Meta system line ("... sent an attachment.", "... liked a message")."""
+    from everreach.ingest.text import system_type  # here: the ingest package imports the message writer
+
+    words = _STAND_IN_RE.sub("", text, count=1)
+    if not words.strip() or system_type(words) is not None:
+        return ""
+    return words
 
 
 def is_meaningful(*, filler: bool, automated: bool, message_type: str = "text") -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Message
 from everreach.db.models_v2 import MessageFeature
-from everreach.messages.featurerows import FeatureReader, MessageToStore
+from everreach.messages.featurerows import FeatureReader, MessageToStore, reading_key
 from everreach.relationship.rules.inputs import MessageFacts
 from everreach.understanding import Classifier, classifier_for
 
@@ -241,7 +241,7 @@ def rebuild(
 
 def stale_count(session: Session, *, classifier: Classifier | None = None) -> int:
     """Messages whose features are missing or were computed by another classifier than the current one."""
-    key = (classifier or classifier_for(session)).definitions_key
+    key = reading_key(classifier or classifier_for(session))
     query = (
         select(func.count())
         .select_from(Message)
