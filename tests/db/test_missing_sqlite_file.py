@@ -15,10 +15,14 @@ def _run(url: str, *args: str) -> Result:
     return CliRunner().invoke(app, ["--db", url, *args])
 
 
-@pytest.mark.parametrize(
-    "command",
-    [["status"], ["contacts"], ["tasks"], ["queue", "list"], ["health", "ann"], ["value", "ann", "link", "x"]],
-)
+#: Commands that read or write a database but never create one.
+NOT_CREATING = [
+    ["status"], ["contacts"], ["tasks"], ["queue", "list"], ["health", "ann"], ["value", "ann", "link", "x"],
+    ["db", "current"], ["serve", "--port", "1"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", NOT_CREATING, ids=[" ".join(c[:2]) for c in NOT_CREATING])
 def test_commands_refuse_a_missing_file(tmp_path: Path, command: list[str]) -> None:
     """Read and write commands name the missing path, say how to create it, and create nothing."""
     path = tmp_path / "typo" / "everreach.db"

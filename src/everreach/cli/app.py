@@ -170,7 +170,7 @@ def global_options(
 CREATING_COMMANDS = frozenset({"import", "seed", "restore"})
 
 
-def _refuse_missing_sqlite_file(raw_url: str) -> None:
+def refuse_missing_sqlite_file(raw_url: str) -> None:
     """A SQLite path that does not exist is a mistake unless the command is one that creates databases."""
     from everreach.db.engine import normalise_url
 
@@ -201,7 +201,7 @@ def engine() -> Engine:
     from everreach.db.engine import checked_urls, get_engine
 
     raw_url = config.database_url()
-    _refuse_missing_sqlite_file(raw_url)
+    refuse_missing_sqlite_file(raw_url)
     eng = get_engine(raw_url)
     key = eng.url.render_as_string()
     if key not in checked_urls:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from everreach import config
-from everreach.cli.app import app, console, safe_url
+from everreach.cli.app import app, console, refuse_missing_sqlite_file, safe_url
 from everreach.db import migrate
 from everreach.db.engine import get_engine
 
@@ -29,7 +29,9 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's migration and the newest one this code knows."""
-    eng = get_engine(config.get_settings().resolved_database_url())
+    url = config.get_settings().resolved_database_url()
+    refuse_missing_sqlite_file(url)  # a read: a mistyped path is reported, not made into an empty file
+    eng = get_engine(url)
     with eng.connect() as conn:
         revision = migrate.current_revision(conn)
     console.line(f"database: {revision or 'none'}  code: {migrate.head_revision()}")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from everreach import config
-from everreach.cli.app import app, console
+from everreach.cli.app import app, console, refuse_missing_sqlite_file
 from everreach.errors import ConfigError
 
 
@@ -43,6 +43,7 @@ def serve(
         )
     if settings.access_token is not None and (problem := token_problem(settings.access_token)):
         raise ConfigError(weak_token_message(problem))
+    refuse_missing_sqlite_file(settings.resolved_database_url())  # only db upgrade, import, seed, restore create one
     # The Host check answers to the name the server is bound as, which the --host flag may change.
     application = create_app(settings.model_copy(update={"host": host}))
     shown = f"[{host}]" if ":" in host else host
