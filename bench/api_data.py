@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, text
 
-from everreach.db.models import STAGES, Contact, Message
+from everreach.db.models import Contact, Message
 from everreach.ingest.synthetic_phrases import SLOTS
+from everreach.relationship.rules.stages import STAGES
 
 SEED = 7
 MESSAGES_PER_CONTACT = (1, 4)

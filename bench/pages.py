@@ -27,8 +27,9 @@ from bench.common import Figure, bench_engines, engine_url, percentile
 from everreach.config import Settings
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
-from everreach.db.models import STAGES, Contact, OutreachItem, StageChange
+from everreach.db.models import Contact, OutreachItem, StageChange
 from everreach.http.app import create_app
+from everreach.relationship.rules.stages import STAGES
 from everreach.seed.defaults import seed_defaults
 
 AREA = "pages"

@@ -36,16 +36,6 @@ NAMING_CONVENTION = {
     "ck": "%(table_name)s_%(constraint_name)s_check",
 }
 
-STAGES = (
-    "first_touch",
-    "context_captured",
-    "micro_win_delivered",
-    "cadence_established",
-    "trust_signals",
-    "fit_repeats",
-    "permissioned_offer",
-    "post_win",
-)
 LANES = ("friendship", "service", "offer", "retention", "rewarm")
 PATTERN_TYPES = ("known_handle", "selector", "skip_pattern", "spam_pattern")
 QUEUE_STATUSES = ("pending", "scheduled", "sending", "sent", "failed", "cancelled")

@@ -8,12 +8,13 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Integer, case, column, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
-from everreach.db.models import LANES, STAGES, Contact, OutreachItem
+from everreach.db.models import LANES, Contact, OutreachItem
 from everreach.errors import ValidationError
 from everreach.messages.search import ESCAPE, fts_phrase, like_pattern
 from everreach.relationship import counts
 from everreach.relationship.offer_ready import marked as offer_ready_ids
 from everreach.relationship.queries import has_tag_sql, lane_sql
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.schemas import ContactRow
 
 COLUMNS = ("name", "score", "stage", "lane", "touch")

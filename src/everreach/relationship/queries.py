@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from everreach.contacts.lookup import get_contact
 from everreach.contacts.spam import is_spam
 from everreach.db.models import (
-    STAGES,
     Contact,
     FitSignal,
     FitSignalMatch,
@@ -33,6 +32,7 @@ from everreach.relationship.contact_view import health, next_best_actions
 from everreach.relationship.records import load_records
 from everreach.relationship.rules.cadence import AttentionItem, attention_order, cadence
 from everreach.relationship.rules.lanes import FRIENDSHIP_MIN, SERVICE_MIN
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.schemas import (
     AttentionRow,
     ContactRow,

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import Text, and_, bindparam, case, cast, func, null, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from everreach.db.models import STAGES, Contact, OutreachItem, RelationshipEvent, StageChange
+from everreach.db.models import Contact, OutreachItem, RelationshipEvent, StageChange
 from everreach.db.models_v2 import EvidenceReview
 from everreach.relationship.rules.components import CONSENT_POINTS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS, LoggedEntry, LoggedEvent, UserRecords
 from everreach.relationship.rules.lanes import TEMPLATE_USED
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.tasks import OPEN_QUEUE_STATES
 
 PURCHASE = "purchase"

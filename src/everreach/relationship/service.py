@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from everreach.contacts.lookup import get_contact
-from everreach.db.models import STAGES, Contact, RelationshipEvent, StageChange
+from everreach.db.models import Contact, RelationshipEvent, StageChange
 from everreach.errors import ValidationError
 from everreach.relationship import clock
 from everreach.relationship.contact_view import health
@@ -23,7 +23,7 @@ from everreach.relationship.records import PURCHASE
 from everreach.relationship.rules.components import CONSENT_POINTS, LOGGED_TRUST_KINDS, VALUE_KINDS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS
 from everreach.relationship.rules.lanes import TEMPLATE_USED
-from everreach.relationship.rules.stages import stage_index
+from everreach.relationship.rules.stages import STAGES, stage_index
 from everreach.relationship.schemas import Health, RecomputeReport
 
 CONSENT_KINDS = tuple(CONSENT_POINTS)

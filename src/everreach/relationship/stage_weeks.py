@@ -13,8 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from everreach.db.models import STAGES
 from everreach.relationship import clock, counts
+from everreach.relationship.rules.stages import STAGES
 
 WEEKS = 12
 

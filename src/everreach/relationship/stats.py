@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from everreach.db.models import STAGES, Message, OutreachItem
+from everreach.db.models import Message, OutreachItem
 from everreach.relationship import counts
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.schemas import Bucket, Stats
 
 

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from everreach.db.models import STAGES, Contact
+from everreach.db.models import Contact
 from everreach.relationship.directory import browse_contacts
+from everreach.relationship.rules.stages import STAGES
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 PAGE = 7

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from everreach.contacts import lookup
-from everreach.db.models import STAGES
 from everreach.http.deps import DbSession
 from everreach.messages.schemas import SearchHit
 from everreach.messages.search import search_messages
 from everreach.relationship import queries, service
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.schemas import (
     AttentionRow,
     ContactRow,

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from everreach.db.models import QUEUE_STATUSES, STAGES
+from everreach.db.models import QUEUE_STATUSES
 from everreach.http.deps import AppSettings, DbSession
 from everreach.http.security import AUTH_COOKIE, login_cookie_value
 from everreach.http.web.humanise import user_zone
@@ -17,6 +17,7 @@ from everreach.http.web.links import redirect_with
 from everreach.http.web.render import render
 from everreach.ingest.jobs import ImportJobs
 from everreach.outreach import queue
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.stage_weeks import stage_weeks
 from everreach.relationship.stats import stats as totals
 

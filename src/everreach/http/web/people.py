@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from everreach.contacts.lookup import get_contact
-from everreach.db.models import LANES, STAGES
+from everreach.db.models import LANES
 from everreach.errors import EverReachError
 from everreach.http.deps import DbSession
 from everreach.http.web.links import contact_path
@@ -23,6 +23,7 @@ from everreach.relationship.evidence import evidence_report
 from everreach.relationship.rules.components import LOGGED_TRUST_KINDS as TRUST_KINDS
 from everreach.relationship.rules.components import VALUE_KINDS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS
+from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.service import CONSENT_KINDS
 from everreach.relationship.timeline import timeline
 
