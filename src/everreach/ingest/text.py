@@ -6,11 +6,10 @@ import math
 import re
 from typing import Any
 
-#: The seed's unique btree index (contact_id, message_text, sent_at) rejects index rows over ~2700 bytes on
-#: PostgreSQL. Longer texts are cut at this many UTF-8 bytes (on both engines, so dedupe behaves the same)
-#: and the full text is kept in raw_data["full_text"].
-MAX_TEXT_BYTES = 2000
-TRUNCATION_MARK = " …"
+# The stored-length rule is the message writer's (every path cuts the same way); import names it here too.
+from everreach.messages.limits import MAX_TEXT_BYTES as MAX_TEXT_BYTES
+from everreach.messages.limits import TRUNCATION_MARK as TRUNCATION_MARK
+from everreach.messages.limits import fit_text as fit_text
 
 _EDITED_SUFFIX = " (edited)"
 
@@ -133,14 +132,3 @@ def system_type(content: str) -> str | None:
 def clean_text(text: str, scrubber: Scrubber | None = None) -> str:
     """Text made storable (NUL dropped, lone surrogates replaced) without the trailing blanks of system lines."""
     return (scrubber or Scrubber()).text(text).rstrip()
-
-
-def fit_text(text: str) -> tuple[str, bool]:
-    """Cut text longer than MAX_TEXT_BYTES (UTF-8) on a character boundary; True when cut."""
-    if len(text) * 4 <= MAX_TEXT_BYTES:  # fast path: cannot exceed the limit
-        return text, False
-    encoded = text.encode("utf-8")
-    if len(encoded) <= MAX_TEXT_BYTES:
-        return text, False
-    limit = MAX_TEXT_BYTES - len(TRUNCATION_MARK.encode("utf-8"))
-    return encoded[:limit].decode("utf-8", errors="ignore") + TRUNCATION_MARK, True

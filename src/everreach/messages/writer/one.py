@@ -22,6 +22,7 @@ from everreach.contacts.counters import recount
 from everreach.db.models import Conversation, Message, MessageExternalId
 from everreach.messages.featurerows import MessageToStore
 from everreach.messages.featurestore import store_features
+from everreach.messages.limits import fit_text
 from everreach.messages.writer.rows import preview
 
 _INSERT_MESSAGE = insert(Message)
@@ -64,7 +65,13 @@ def write_message(
     features: bool = True,
 ) -> uuid.UUID | None:
     """Insert one message and its features; its id. With `if_new`, None when the same text at the same instant
-    is stored already. `features=False` leaves the features to the caller (`store_features` for its batch)."""
+    is stored already. `features=False` leaves the features to the caller (`store_features` for its batch).
+
+    A text over the stored limit is cut (messages.limits), the whole text kept in raw_data["full_text"]."""
+    full = text
+    text, cut = fit_text(text)
+    if cut:
+        raw_data = {**raw_data, "full_text": raw_data.get("full_text") or full}
     conn = session.connection()
     message_id = uuid.uuid4()
     row: dict[str, Any] = {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from everreach.messages.limits import fit_text
 from everreach.relationship.touch import is_meaningful
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -106,6 +107,10 @@ def prepare_rows(
         conv_id, contact_id = conversation.id, contact.id
     dumps = json.dumps
     for msg, out in zip(messages, outbound, strict=True):
+        text, cut = fit_text(msg.text)  # import cut it already (and counted it); a synced message may be long
+        if cut:
+            msg.raw = {**(msg.raw or {}), "full_text": msg.text}
+            msg.text = text
         ms = msg.timestamp_ms
         raw = dumps(msg.raw, ensure_ascii=False) if msg.raw else None
         sent: Any = ms_to_sqlite(ms) if sqlite else ms_to_datetime(ms)
