@@ -68,6 +68,23 @@ def test_only_the_senders_own_words_are_classified(classifier: Classifier) -> No
     assert [f.excerpt for f in found] == texts  # the evidence still shows the message as stored
 
 
+def test_text_mostly_in_another_script_is_not_classified(classifier: Classifier) -> None:
+    """The model is English; on Japanese or Cyrillic text it abstains, while accents and emoji are still read."""
+    counting = CountingClassifier(classifier)
+    reader = FeatureReader(counting)  # type: ignore[arg-type]
+    texts = [
+        "日本語のメッセージもあるよ",
+        "спасибо большое за помощь",
+        "merci beaucoup, très gentil",
+        "🙏🙏",
+        "ok 日本",
+    ]
+    found = _read(reader, texts)
+    assert counting.batches == [["merci beaucoup, très gentil", "🙏🙏", "ok 日本"]]
+    assert found[0].intents == found[1].intents == ()
+    assert found[0].meaningful  # still a touch: only the intents are not guessed
+
+
 def test_a_reading_rule_change_makes_old_rows_stale(classifier: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
     from everreach.messages import featurerows
 

@@ -26,7 +26,7 @@ from everreach.understanding import Classifier, MessageToRead
 MEMO_SIZE = 20_000  # about 10 MB at most
 #: Moves when a rule of the reading itself changes (what is classified, the text features), so that rows read
 #: by the old rules are stale for `everreach features rebuild --stale` even with the same classifier.
-READING_VERSION = 2
+READING_VERSION = 3
 _Key = tuple[str, bool, bool, str]  # text, outbound, automated, message type
 
 

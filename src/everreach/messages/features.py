@@ -8,7 +8,8 @@
 - emotion: it names a feeling (a short list of word stems: love, excited, stressed, worried, ...).
 - words to read: what the classifier reads of a text (`words_to_read`): not the stand-ins the importers write for
   a message without words ("[photo]", "[audio]", the "[share]" tag before a link) nor Meta's own system lines
-  ("Ana sent an attachment."), which are no words of the sender's and would otherwise be read as intents.
+  ("Ana sent an attachment."), which are no words of the sender's and would otherwise be read as intents, nor
+  a text mostly in a script other than Latin (the model and the intents' phrases are English).
 Marker tests run on the text with the curly apostrophe straightened, ASCII letters lower-cased, punctuation
 turned into spaces, padded with a space each side. `is_meaningful` combines the filler test with how the message was
 sent and its type, the same both ways: an automated send, a filler, and a system line (like, reaction, unsent, poll,
@@ -46,6 +47,8 @@ _SELF_RE = re.compile("|".join(re.escape(m) for m in SELF_MARKERS))
 _EMOTION_RE = re.compile("|".join(re.escape(m) for m in EMOTION_STEMS))
 _SPACE_RE = re.compile(r"\s")
 #: The importers' stand-in for a message's media or kind: "[photo]", "[call 12s]", "[share] <link>".
+#: The last code point of the Latin blocks (Basic Latin to Latin Extended-B: English, French, Turkish, ...).
+LATIN_END = "\u024f"
 _STAND_IN_RE = re.compile(r"^\[[a-z]+(?: [^\]]{0,40})?\]\s*")
 
 
@@ -91,9 +94,16 @@ def words_to_read(text: str) -> str:
     from everreach.ingest.text import system_type  # here: the ingest package imports the message writer
 
     words = _STAND_IN_RE.sub("", text, count=1)
-    if not words.strip() or system_type(words) is not None:
+    if not words.strip() or system_type(words) is not None or not in_latin_script(words):
         return ""
     return words
+
+
+def in_latin_script(text: str) -> bool:
+    """At least half of the text's letters are Latin (or it has none, as an emoji): the packaged model and the
+    intents' phrases are English, and on text mostly in another script its guesses are noise, so it abstains."""
+    letters = [c for c in text if c.isalpha()]
+    return not letters or 2 * sum(1 for c in letters if c <= LATIN_END) >= len(letters)
 
 
 def is_meaningful(*, filler: bool, automated: bool, message_type: str = "text") -> bool:
