@@ -14,10 +14,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import httpx
+from urllib.parse import urlsplit
 
 from bench.api_mix import Request
+from bench.api_wire import Wire, WireError
 from bench.common import percentile
 
 #: How long after the last arrival unanswered requests are still waited for.
@@ -54,24 +54,24 @@ class Samples:
         return percentile(samples, q) if samples else float("inf")
 
 
-def _client(base_url: str, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0)
+def _client(base_url: str, connections: int) -> Wire:
+    parts = urlsplit(base_url)
+    return Wire(parts.hostname or "127.0.0.1", parts.port or 80, max_connections=connections)
 
 
-async def _send(client: httpx.AsyncClient, request: Request, samples: Samples | None, started: float) -> None:
+async def _send(client: Wire, request: Request, samples: Samples | None, started: float) -> None:
     """Send one request; latency from `started` (its scheduled time) to the end of the answer."""
     try:
-        response = await client.request(request.method, request.path, json=request.json)
-    except httpx.HTTPError as exc:
+        status, body = await client.request(request.method, request.path, request.json)
+    except WireError as exc:
         if samples is not None:
-            samples.errors.append(f"{request.label} {request.path}: {type(exc).__name__}")
+            samples.errors.append(f"{request.label} {request.path}: {exc}")
         return
     done = time.perf_counter()
     if samples is None:
         return
-    if response.status_code != request.ok:
-        samples.errors.append(f"{request.label} {request.path}: HTTP {response.status_code} {response.text[:120]}")
+    if status != request.ok:
+        samples.errors.append(f"{request.label} {request.path}: HTTP {status} {body[:120].decode(errors='replace')}")
         return
     samples.add(request, (done - started) * 1000, started)
 
@@ -82,17 +82,20 @@ async def open_loop(
     """Poisson arrivals at `rate`/s for `seconds` (after `warmup` seconds of the same, not recorded)."""
     rng = random.Random(seed)
     samples = Samples()
-    async with _client(base_url, 512) as client:
+    client = _client(base_url, 512)
+    try:
         await _arrivals(client, draw, rng, rate=rate, seconds=warmup, samples=None)
         started = time.perf_counter()
         await _arrivals(client, draw, rng, rate=rate, seconds=seconds, samples=samples)
         samples.seconds = time.perf_counter() - started
+    finally:
+        await client.aclose()
     samples.slowest = [(ms, at - started, label) for ms, at, label in samples.slowest]
     return samples
 
 
 async def _arrivals(
-    client: httpx.AsyncClient,
+    client: Wire,
     draw: Callable[[], Request],
     rng: random.Random,
     *,
@@ -127,7 +130,8 @@ async def _arrivals(
 async def closed_loop(base_url: str, draw: Callable[[], Request], *, clients: int, seconds: float) -> Samples:
     """`clients` connections, each sending its next request as soon as the previous one is answered."""
     samples = Samples()
-    async with _client(base_url, clients) as client:
+    client = _client(base_url, clients)
+    try:
         # Warm every connection first (all at once, or they would reuse one).
         await asyncio.gather(*(_send(client, draw(), None, time.perf_counter()) for _ in range(clients)))
         deadline = time.perf_counter() + seconds
@@ -139,4 +143,6 @@ async def closed_loop(base_url: str, draw: Callable[[], Request], *, clients: in
         started = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(clients)))
         samples.seconds = time.perf_counter() - started
+    finally:
+        await client.aclose()
     return samples
