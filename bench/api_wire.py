@@ -20,6 +20,10 @@ class WireError(Exception):
     """The connection failed, closed early or the answer could not be read."""
 
 
+class _Stale(Exception):
+    """The connection was closed before any of the answer arrived."""
+
+
 @dataclass
 class Wire:
     """Up to `max_connections` keep-alive connections to host:port; a request takes an idle one or opens one."""
@@ -31,25 +35,53 @@ class Wire:
     _slots: asyncio.Semaphore | None = None
 
     async def request(self, method: str, path: str, body: object | None = None) -> tuple[int, bytes]:
-        """Send one request (a JSON body when `body` is given); the status and the body of the answer."""
+        """Send one request (a JSON body when `body` is given); the status and the body of the answer.
+
+        A kept-alive connection the server has closed meanwhile (uvicorn closes idle ones after 5 s) fails
+        before any answer arrives; the request is then sent once more on a new connection, as HTTP clients do.
+        """
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
         async with self._slots:
-            conn = self._idle.pop() if self._idle else await self._connect()
+            conn = self._take_idle()
+            if conn is not None:
+                try:
+                    return await self._send(conn, method, path, body)
+                except _Stale:
+                    pass
             try:
-                async with asyncio.timeout(TIMEOUT_SECONDS):
-                    status, content, keep = await self._exchange(conn, method, path, body)
-            except (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError) as exc:
-                conn[1].close()
-                raise WireError(type(exc).__name__) from exc
-            except BaseException:
-                conn[1].close()
-                raise
-            if keep:
-                self._idle.append(conn)
-            else:
-                conn[1].close()
-            return status, content
+                return await self._send(await self._connect(), method, path, body)
+            except _Stale as exc:
+                raise WireError(f"closed before answering: {type(exc.__cause__).__name__}") from exc
+
+    def _take_idle(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        while self._idle:
+            reader, writer = self._idle.pop()
+            if not reader.at_eof() and not writer.is_closing():
+                return reader, writer
+            writer.close()
+        return None
+
+    async def _send(
+        self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], method: str, path: str, body: object | None
+    ) -> tuple[int, bytes]:
+        try:
+            async with asyncio.timeout(TIMEOUT_SECONDS):
+                status, content, keep = await self._exchange(conn, method, path, body)
+        except _Stale:
+            conn[1].close()
+            raise
+        except (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError) as exc:
+            conn[1].close()
+            raise WireError(type(exc).__name__) from exc
+        except BaseException:
+            conn[1].close()
+            raise
+        if keep:
+            self._idle.append(conn)
+        else:
+            conn[1].close()
+        return status, content
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         try:
@@ -65,9 +97,15 @@ class Wire:
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(payload)}\r\n"
         if body is not None:
             head += "Content-Type: application/json\r\n"
-        writer.write(head.encode("latin-1") + b"\r\n" + payload)
-        await writer.drain()
-        lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        try:
+            writer.write(head.encode("latin-1") + b"\r\n" + payload)
+            await writer.drain()
+            raw = await reader.readuntil(b"\r\n\r\n")
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                raise  # part of an answer came: not a closed idle connection
+            raise _Stale from exc
+        lines = raw.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers: dict[str, str] = {}
         for line in lines[1:]:
