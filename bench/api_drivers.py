@@ -30,6 +30,7 @@ class Samples:
 
     by_label: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    errors_by_label: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     max_in_flight: int = 0
     slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (ms, at s into the run, label)
@@ -38,6 +39,11 @@ class Samples:
         """Record one answered request."""
         self.by_label.setdefault(request.label, []).append(ms)
         self.slowest = sorted([*self.slowest, (ms, at, request.label)], reverse=True)[:5]
+
+    def fail(self, label: str, error: str) -> None:
+        """Record one failed request."""
+        self.errors.append(f"{label} {error}")
+        self.errors_by_label[label] = self.errors_by_label.get(label, 0) + 1
 
     def all(self) -> list[float]:
         """Every latency."""
@@ -65,13 +71,13 @@ async def _send(client: Wire, request: Request, samples: Samples | None, started
         status, body = await client.request(request.method, request.path, request.json)
     except WireError as exc:
         if samples is not None:
-            samples.errors.append(f"{request.label} {request.path}: {exc}")
+            samples.fail(request.label, f"{request.path}: {exc}")
         return
     done = time.perf_counter()
     if samples is None:
         return
     if status != request.ok:
-        samples.errors.append(f"{request.label} {request.path}: HTTP {status} {body[:120].decode(errors='replace')}")
+        samples.fail(request.label, f"{request.path}: HTTP {status} {body[:120].decode(errors='replace')}")
         return
     samples.add(request, (done - started) * 1000, started)
 
@@ -113,7 +119,8 @@ async def _arrivals(
         delay = start + at - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(_send(client, draw(), samples, start + at))
+        request = draw()
+        task = asyncio.create_task(_send(client, request, samples, start + at), name=request.label)
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
         if samples is not None:
@@ -123,8 +130,9 @@ async def _arrivals(
         _done, late = await asyncio.wait(set(in_flight), timeout=GRACE_SECONDS)
         for task in late:
             task.cancel()
-        if samples is not None and late:
-            samples.errors += [f"no answer within {GRACE_SECONDS:.0f} s of the run's end"] * len(late)
+        for task in late:
+            if samples is not None:
+                samples.fail(task.get_name(), f"no answer within {GRACE_SECONDS:.0f} s of the run's end")
 
 
 async def closed_loop(base_url: str, draw: Callable[[], Request], *, clients: int, seconds: float) -> Samples:
