@@ -83,21 +83,36 @@ async def _send(client: Wire, request: Request, samples: Samples | None, started
 
 
 async def open_loop(
-    base_url: str, draw: Callable[[], Request], *, rate: float, seconds: float, warmup: float, seed: int
-) -> Samples:
-    """Poisson arrivals at `rate`/s for `seconds` (after `warmup` seconds of the same, not recorded)."""
-    rng = random.Random(seed)
-    samples = Samples()
+    base_url: str,
+    draw: Callable[[], Request],
+    *,
+    rate: float,
+    seconds: float,
+    warmup: float,
+    seed: int,
+    probe: Callable[[], Request] | None = None,
+    probe_rate: float = 10.0,
+) -> tuple[Samples, Samples]:
+    """Poisson arrivals at `rate`/s for `seconds` (after `warmup` seconds of the same, not recorded).
+
+    `probe`: a second, independent stream at `probe_rate`/s during the same seconds, recorded apart (the
+    trivial route as a same-minute control: a tail it shares is queueing or a busy machine, not a route's work).
+    """
+    rng, probe_rng = random.Random(seed), random.Random(seed + 1)
+    samples, probed = Samples(), Samples()
     client = _client(base_url, 512)
     try:
         await _arrivals(client, draw, rng, rate=rate, seconds=warmup, samples=None)
         started = time.perf_counter()
-        await _arrivals(client, draw, rng, rate=rate, seconds=seconds, samples=samples)
-        samples.seconds = time.perf_counter() - started
+        streams = [_arrivals(client, draw, rng, rate=rate, seconds=seconds, samples=samples)]
+        if probe is not None:
+            streams.append(_arrivals(client, probe, probe_rng, rate=probe_rate, seconds=seconds, samples=probed))
+        await asyncio.gather(*streams)
+        samples.seconds = probed.seconds = time.perf_counter() - started
     finally:
         await client.aclose()
     samples.slowest = [(ms, at - started, label) for ms, at, label in samples.slowest]
-    return samples
+    return samples, probed
 
 
 async def _arrivals(
