@@ -25,8 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from everreach.http.security import UNSAFE_METHODS
 
 #: Requests inside the app at once: under the worker-thread pool's 40 (each holds at most one thread at a time),
-#: and no more than the database pool's connections (http.app.POOL).
-MAX_IN_APP = 24
+#: and no more than the database pool's connections (http.app.POOL). Few, because the work is CPU in one
+#: process: more requests inside only share the interpreter lock, and a write unit then holds its turn for
+#: its CPU time times the number inside. bench/api_load, 32 clients without pause on 100k contacts: 8 inside
+#: served 69 req/s on PostgreSQL (24: 50) and 76 on SQLite (24: 67), writes' median 1.0-1.6 s (24: 2.6-4.8 s);
+#: 4 was no better than 8.
+MAX_IN_APP = 8
 #: Changes inside the app at once (they take the write turn one at a time anyway).
 MAX_WRITES_IN_APP = 2
 
