@@ -1,9 +1,10 @@
 """The API load benchmark's database: contacts with varied scores, stages and touches, and their messages.
 
 Bulk inserted, then settled the way a database that has lived a while is: PostgreSQL vacuumed, analysed and
-checkpointed, SQLite analysed and its WAL folded back. Without that, the first minutes after a bulk load pay
-for autovacuum passes over every new row and the checkpoint of the load's pages, and those land inside the
-measured minute (one cause of the 457 ms PostgreSQL p99 seen earlier; see the README).
+checkpointed, SQLite analysed and its WAL folded back, so no autovacuum pass or checkpoint of the load's pages
+can land inside the measured minute. (Measured: they were not what made the earlier 457 ms PostgreSQL p99; in
+180 s of contact-detail requests at 50/s right after an unsettled load none ran, and the p99 of each 10 s
+swung between 62 and 870 ms with the machine's load.)
 
 Every message has its own time (an export never has thousands at the same instant: when it did here, a
 newest-first search had to sort every tie), and texts come from everyday phrases, so a search term can be

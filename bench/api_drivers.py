@@ -14,10 +14,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import httpx
+from urllib.parse import urlsplit
 
 from bench.api_mix import Request
+from bench.api_wire import Wire, WireError
 from bench.common import percentile
 
 #: How long after the last arrival unanswered requests are still waited for.
@@ -30,6 +30,7 @@ class Samples:
 
     by_label: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    errors_by_label: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     max_in_flight: int = 0
     slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (ms, at s into the run, label)
@@ -38,6 +39,11 @@ class Samples:
         """Record one answered request."""
         self.by_label.setdefault(request.label, []).append(ms)
         self.slowest = sorted([*self.slowest, (ms, at, request.label)], reverse=True)[:5]
+
+    def fail(self, label: str, error: str) -> None:
+        """Record one failed request."""
+        self.errors.append(f"{label} {error}")
+        self.errors_by_label[label] = self.errors_by_label.get(label, 0) + 1
 
     def all(self) -> list[float]:
         """Every latency."""
@@ -54,45 +60,63 @@ class Samples:
         return percentile(samples, q) if samples else float("inf")
 
 
-def _client(base_url: str, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0)
+def _client(base_url: str, connections: int) -> Wire:
+    parts = urlsplit(base_url)
+    return Wire(parts.hostname or "127.0.0.1", parts.port or 80, max_connections=connections)
 
 
-async def _send(client: httpx.AsyncClient, request: Request, samples: Samples | None, started: float) -> None:
+async def _send(client: Wire, request: Request, samples: Samples | None, started: float) -> None:
     """Send one request; latency from `started` (its scheduled time) to the end of the answer."""
     try:
-        response = await client.request(request.method, request.path, json=request.json)
-    except httpx.HTTPError as exc:
+        status, body = await client.request(request.method, request.path, request.json)
+    except WireError as exc:
         if samples is not None:
-            samples.errors.append(f"{request.label} {request.path}: {type(exc).__name__}")
+            samples.fail(request.label, f"{request.path}: {exc}")
         return
     done = time.perf_counter()
     if samples is None:
         return
-    if response.status_code != request.ok:
-        samples.errors.append(f"{request.label} {request.path}: HTTP {response.status_code} {response.text[:120]}")
+    if status != request.ok:
+        samples.fail(request.label, f"{request.path}: HTTP {status} {body[:120].decode(errors='replace')}")
         return
     samples.add(request, (done - started) * 1000, started)
 
 
 async def open_loop(
-    base_url: str, draw: Callable[[], Request], *, rate: float, seconds: float, warmup: float, seed: int
-) -> Samples:
-    """Poisson arrivals at `rate`/s for `seconds` (after `warmup` seconds of the same, not recorded)."""
-    rng = random.Random(seed)
-    samples = Samples()
-    async with _client(base_url, 512) as client:
+    base_url: str,
+    draw: Callable[[], Request],
+    *,
+    rate: float,
+    seconds: float,
+    warmup: float,
+    seed: int,
+    probe: Callable[[], Request] | None = None,
+    probe_rate: float = 10.0,
+) -> tuple[Samples, Samples]:
+    """Poisson arrivals at `rate`/s for `seconds` (after `warmup` seconds of the same, not recorded).
+
+    `probe`: a second, independent stream at `probe_rate`/s during the same seconds, recorded apart (the
+    trivial route as a same-minute control: a tail it shares is queueing or a busy machine, not a route's work).
+    """
+    rng, probe_rng = random.Random(seed), random.Random(seed + 1)
+    samples, probed = Samples(), Samples()
+    client = _client(base_url, 512)
+    try:
         await _arrivals(client, draw, rng, rate=rate, seconds=warmup, samples=None)
         started = time.perf_counter()
-        await _arrivals(client, draw, rng, rate=rate, seconds=seconds, samples=samples)
-        samples.seconds = time.perf_counter() - started
+        streams = [_arrivals(client, draw, rng, rate=rate, seconds=seconds, samples=samples)]
+        if probe is not None:
+            streams.append(_arrivals(client, probe, probe_rng, rate=probe_rate, seconds=seconds, samples=probed))
+        await asyncio.gather(*streams)
+        samples.seconds = probed.seconds = time.perf_counter() - started
+    finally:
+        await client.aclose()
     samples.slowest = [(ms, at - started, label) for ms, at, label in samples.slowest]
-    return samples
+    return samples, probed
 
 
 async def _arrivals(
-    client: httpx.AsyncClient,
+    client: Wire,
     draw: Callable[[], Request],
     rng: random.Random,
     *,
@@ -110,7 +134,8 @@ async def _arrivals(
         delay = start + at - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(_send(client, draw(), samples, start + at))
+        request = draw()
+        task = asyncio.create_task(_send(client, request, samples, start + at), name=request.label)
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
         if samples is not None:
@@ -120,14 +145,16 @@ async def _arrivals(
         _done, late = await asyncio.wait(set(in_flight), timeout=GRACE_SECONDS)
         for task in late:
             task.cancel()
-        if samples is not None and late:
-            samples.errors += [f"no answer within {GRACE_SECONDS:.0f} s of the run's end"] * len(late)
+        for task in late:
+            if samples is not None:
+                samples.fail(task.get_name(), f"no answer within {GRACE_SECONDS:.0f} s of the run's end")
 
 
 async def closed_loop(base_url: str, draw: Callable[[], Request], *, clients: int, seconds: float) -> Samples:
     """`clients` connections, each sending its next request as soon as the previous one is answered."""
     samples = Samples()
-    async with _client(base_url, clients) as client:
+    client = _client(base_url, clients)
+    try:
         # Warm every connection first (all at once, or they would reuse one).
         await asyncio.gather(*(_send(client, draw(), None, time.perf_counter()) for _ in range(clients)))
         deadline = time.perf_counter() + seconds
@@ -139,4 +166,6 @@ async def closed_loop(base_url: str, draw: Callable[[], Request], *, clients: in
         started = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(clients)))
         samples.seconds = time.perf_counter() - started
+    finally:
+        await client.aclose()
     return samples

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 TRIVIAL_PATH = "/__baseline_unrouted__"
 WEIGHTS = {"tasks": 2, "contact detail": 3, "contacts list": 2, "search": 2, "write": 1}
@@ -51,7 +52,7 @@ class Mix:
             sort = "username" if rng.random() < 0.2 else "score"
             return Request(label, "GET", f"/api/v1/contacts?sort={sort}&limit=50&offset={rng.choice([0, 0, 50])}")
         if label == "search":
-            return Request(label, "GET", f"/api/v1/search?q={rng.choice(SEARCH_TERMS)}&limit=20")
+            return Request(label, "GET", "/api/v1/search?" + urlencode({"q": rng.choice(SEARCH_TERMS), "limit": 20}))
         username = rng.choice(self.usernames)
         if rng.random() < 0.5:
             return Request(label, "POST", f"/api/v1/contacts/{username}/value", {"kind": "link", "note": "bench"})

@@ -54,6 +54,45 @@ def test_at_most_the_limit_inside_and_first_come_first_served() -> None:
     assert inner.order == [f"/{i}" for i in range(40)]
 
 
+class WriteTurns:
+    """An app where each change waits for one shared turn (as write units do) and reads do not."""
+
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()
+        self.changes_inside = 0
+        self.most_changes = 0
+        self.done: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "POST":
+            self.changes_inside += 1
+            self.most_changes = max(self.most_changes, self.changes_inside)
+            async with self.turn:
+                await asyncio.sleep(0.02)
+            self.changes_inside -= 1
+        self.done.append(f"{scope['method']} {scope['path']}")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_changes_waiting_for_their_turn_do_not_take_the_places_of_reads() -> None:
+    inner = WriteTurns()
+    gate = AdmissionGate(inner, limit=4, writes=2)
+
+    async def run() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://127.0.0.1") as client:
+            changes = [asyncio.create_task(client.post(f"/w{i}")) for i in range(6)]
+            await asyncio.sleep(0.005)  # the changes arrived first and fill more places than the gate has
+            reads = [asyncio.create_task(client.get(f"/r{i}")) for i in range(3)]
+            assert [r.status_code for r in await asyncio.gather(*changes, *reads)] == [200] * 9
+
+    asyncio.run(run())
+    assert inner.most_changes == 2
+    # Every read was answered while the changes still queued for their turns (without the write gate, four
+    # changes would hold the four places and the reads would wait for them).
+    assert set(inner.done[:3]) == {"GET /r0", "GET /r1", "GET /r2"}
+
+
 def test_a_request_that_fails_gives_its_place_back() -> None:
     calls = 0
 

@@ -8,6 +8,12 @@ until the 30 s timeouts, and those answers are 500s ("QueuePool limit reached", 
 by bench/api_load at 200 requests/s. Keeping fewer requests inside than there are threads (and at least as
 many pooled connections as requests inside) means every admitted request always finds a thread and a
 connection; the rest wait here, in the event loop, costing nothing but time.
+
+Changes (POST, PUT, PATCH, DELETE) are write units that run one at a time (db.engine.transaction), and one
+waiting for its turn still holds a place, a thread and a connection. At 20 writes/s whose turns last longer
+than 50 ms, they queued up inside until they held most places and the reads behind them waited too (bench/
+api_load). So at most `MAX_WRITES_IN_APP` changes are inside at once (one running, one ready for its turn); the
+others wait here as well, and reads pass them.
 """
 
 from __future__ import annotations
@@ -16,25 +22,40 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from everreach.http.security import UNSAFE_METHODS
+
 #: Requests inside the app at once: under the worker-thread pool's 40 (each holds at most one thread at a time),
-#: and no more than the database pool's connections (http.app.POOL).
-MAX_IN_APP = 24
+#: and no more than the database pool's connections (http.app.POOL). Few, because the work is CPU in one
+#: process: more requests inside only share the interpreter lock, and a write unit then holds its turn for
+#: its CPU time times the number inside. bench/api_load, 32 clients without pause on 100k contacts: 8 inside
+#: served 69 req/s on PostgreSQL (24: 50) and 76 on SQLite (24: 67), writes' median 1.0-1.6 s (24: 2.6-4.8 s);
+#: 4 was no better than 8.
+MAX_IN_APP = 8
+#: Changes inside the app at once (they take the write turn one at a time anyway).
+MAX_WRITES_IN_APP = 2
 
 
 class AdmissionGate:
     """ASGI middleware: a first-come, first-served gate in front of the app (HTTP requests only)."""
 
-    def __init__(self, app: ASGIApp, *, limit: int = MAX_IN_APP) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_IN_APP, writes: int = MAX_WRITES_IN_APP) -> None:
         self.app = app
         self.limit = limit
+        self.writes = writes
         self._gate: asyncio.Semaphore | None = None
+        self._write_gate: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wait for a place, run the request, give the place back (also when the client goes away)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._gate is None:  # made in the server's event loop, on the first request
+        if self._gate is None or self._write_gate is None:  # made in the server's event loop, on the first request
             self._gate = asyncio.Semaphore(self.limit)
+            self._write_gate = asyncio.Semaphore(self.writes)
+        if scope["method"] in UNSAFE_METHODS:
+            async with self._write_gate, self._gate:  # always in this order: no two requests wait on each other
+                await self.app(scope, receive, send)
+            return
         async with self._gate:
             await self.app(scope, receive, send)
