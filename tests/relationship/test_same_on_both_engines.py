@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from everreach.db.engine import make_engine
 from everreach.db.migrate import upgrade
 from everreach.messages.search import search_messages
-from everreach.relationship import queries, service
+from everreach.relationship import directory, queries, service
 from everreach.seed.defaults import seed_defaults
 from tests.conftest import ENGINES, pg_scratch_database
 from tests.relationship.factories import NOW, contact, random_history
@@ -45,7 +45,7 @@ def _run(url: str) -> dict[str, Any]:
                 "signals": [r.model_dump() for r in queries.fit_signal_summary(session)],
                 "attention": [r.model_dump(mode="json") for r in queries.attention(session, now=NOW)],
                 "tasks": queries.weekly_tasks(session, now=NOW).model_dump(),
-                "contacts": [r.model_dump(mode="json") for r in queries.list_contacts(session)],
+                "contacts": [r.model_dump(mode="json") for r in directory.list_contacts(session)],
                 "search": {
                     q: [r.model_dump(mode="json") for r in search_messages(session, query=q)]
                     for q in ("follow", "OK", "?", "lol", "we're")

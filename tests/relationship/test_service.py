@@ -12,7 +12,7 @@ from everreach.contacts.lookup import get_contact
 from everreach.db.models import Contact, StageChange
 from everreach.db.models_derived import OfferReadyContact
 from everreach.errors import NotFoundError, ValidationError
-from everreach.relationship import queries, service
+from everreach.relationship import directory, queries, service
 from everreach.seed.defaults import seed_defaults
 from tests.relationship.factories import NOW, contact, message
 
@@ -99,7 +99,7 @@ def test_offer_lane_needs_trust_and_three_to_one(session: Session) -> None:
     assert result.lane == "offer"
     assert result.actions[0].action_key == "low_key_demo"  # ask_before_pitch needs current_friction
     assert queries.weekly_tasks(session, now=NOW).offers == ["kai"]
-    assert [r.username for r in queries.list_contacts(session, lane="offer")] == ["kai"]
+    assert [r.username for r in directory.list_contacts(session, lane="offer")] == ["kai"]
     service.record_template_used(session, username="kai", lane="offer", action_key="low_key_demo", now=NOW)
     assert queries.next_best_actions(session, username="kai", now=NOW).lane != "offer"  # now needs 6 value touches
     assert queries.weekly_tasks(session, now=NOW).offers == []
@@ -132,11 +132,11 @@ def test_listing_filters_by_score_tag_and_lane(session: Session) -> None:
         c = contact(session, username=username, tags=tags)
         session.execute(update(Contact).where(Contact.id == c.id).values(relationship_score=score))
     session.flush()
-    assert [r.username for r in queries.list_contacts(session, min_score=50, max_score=70)] == ["fresh", "vip", "mid"]
-    assert [r.username for r in queries.list_contacts(session, tag="vip")] == ["vip"]
-    assert [r.username for r in queries.list_contacts(session, lane="friendship")] == ["spammer", "high"]
-    assert [r.username for r in queries.list_contacts(session, lane="rewarm")] == ["low"]
-    assert [r.username for r in queries.list_contacts(session, sort="username", limit=2, offset=1)] == ["high", "low"]
+    assert [r.username for r in directory.list_contacts(session, min_score=50, max_score=70)] == ["fresh", "vip", "mid"]
+    assert [r.username for r in directory.list_contacts(session, tag="vip")] == ["vip"]
+    assert [r.username for r in directory.list_contacts(session, lane="friendship")] == ["spammer", "high"]
+    assert [r.username for r in directory.list_contacts(session, lane="rewarm")] == ["low"]
+    assert [r.username for r in directory.list_contacts(session, sort="username", limit=2, offset=1)] == ["high", "low"]
 
 
 def test_fit_signal_summary_and_matches(session: Session) -> None:

@@ -208,10 +208,10 @@ def contacts(
     as_json: JsonOption = False,
 ) -> None:
     """List contacts, filtered by stage, lane, score range or tag."""
-    from everreach.relationship import queries
+    from everreach.relationship import directory
 
     with unit_of_work() as session:
-        rows = queries.list_contacts(
+        rows = directory.list_contacts(
             session, stage=stage, lane=lane, min_score=min_score, max_score=max_score, tag=tag, sort=sort,
             limit=limit, offset=offset,
         )  # fmt: skip

@@ -76,6 +76,7 @@ def browse_contacts(
     descending: bool = True,
     limit: int = 50,
     offset: int = 0,
+    most: int = MAX_PAGE,
 ) -> ContactPage:
     """Contacts matching every filter given, sorted by one column either way (ties by handle, contacts without
     the value last), and the total.
@@ -104,7 +105,7 @@ def browse_contacts(
         where.append(Contact.relationship_score <= max_score)
     if tag:
         where.append(has_tag_sql(session, tag.strip().lower()))
-    page = _Page(session, lane_expr, where, limit=max(1, min(limit, MAX_PAGE)), offset=max(0, offset))
+    page = _Page(session, lane_expr, where, limit=max(1, min(limit, most)), offset=max(0, offset))
     if len(where) > (1 if stage is not None else 0):  # narrowed: one pass finds the page and counts the matches
         key = _sort_key(sort, lane_expr)
         order = (case((key.is_(None), 1), else_=0), key.desc() if descending else key.asc(), Contact.instagram_username)
@@ -122,6 +123,36 @@ def browse_contacts(
         key = _sort_key(sort, lane_expr)
         rows = page.read(key.desc() if descending else key.asc(), Contact.instagram_username)
     return ContactPage(rows=rows, total=total)
+
+
+#: The API's and the CLI's sort names -> the list's column and direction.
+SORTS: dict[str, tuple[str, bool]] = {
+    "score": ("score", True), "username": ("name", False), "recent": ("touch", True), "stale": ("touch", False),
+}  # fmt: skip
+
+
+def list_contacts(
+    session: Session,
+    *,
+    stage: str | None = None,
+    lane: str | None = None,
+    min_score: int | None = None,
+    max_score: int | None = None,
+    tag: str | None = None,
+    sort: str = "score",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ContactRow]:
+    """The contact list as the API and `everreach contacts` page it: filtered by stage, lane, score range
+    (inclusive) and tag, sorted by score (highest first), username, recent or stale touch (contacts without
+    the value last, ties by handle); `browse_contacts`' reads, up to 1,000 rows a page."""
+    if sort not in SORTS:
+        raise ValidationError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    column, descending = SORTS[sort]
+    return browse_contacts(
+        session, stage=stage, lane=lane, min_score=min_score, max_score=max_score, tag=tag, sort=column,
+        descending=descending, limit=limit, offset=offset, most=1000,
+    ).rows  # fmt: skip
 
 
 class _Page:

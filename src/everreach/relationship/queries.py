@@ -25,7 +25,6 @@ from everreach.db.models import (
     Message,
     StageChange,
 )
-from everreach.errors import ValidationError
 from everreach.messages.featurestore import facts_for_contacts
 from everreach.relationship import clock, tasks
 from everreach.relationship.contact_view import health, next_best_actions
@@ -35,15 +34,13 @@ from everreach.relationship.rules.lanes import FRIENDSHIP_MIN, SERVICE_MIN
 from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.schemas import (
     AttentionRow,
-    ContactRow,
     FitMatchRow,
     FitSignalCount,
     StageChangeRow,
     WeeklyTasks,
 )
 
-__all__ = ["attention", "health", "list_contacts", "next_best_actions", "weekly_tasks"]
-SORTS = ("score", "username", "recent", "stale")
+__all__ = ["attention", "health", "next_best_actions", "weekly_tasks"]
 
 
 def offer_ready_ids(session: Session) -> list[uuid.UUID]:
@@ -118,58 +115,6 @@ def weekly_tasks(session: Session, *, now: datetime | None = None) -> WeeklyTask
     tasks.py's (Core only, shared with `everreach tasks --json`).
     """
     return WeeklyTasks(**tasks.weekly_tasks(session, now=now))
-
-
-def list_contacts(
-    session: Session,
-    *,
-    stage: str | None = None,
-    lane: str | None = None,
-    min_score: int | None = None,
-    max_score: int | None = None,
-    tag: str | None = None,
-    sort: str = "score",
-    limit: int = 50,
-    offset: int = 0,
-) -> list[ContactRow]:
-    """Contacts filtered by stage, lane, score range (inclusive) and tag, sorted by score/username/recent/stale."""
-    if stage is not None and stage not in STAGES:
-        raise ValidationError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
-    if sort not in SORTS:
-        raise ValidationError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    lane_expr = lane_sql(offer_ready_ids(session))
-    stmt = select(
-        Contact.instagram_username, Contact.display_name, Contact.relationship_score, Contact.relationship_stage,
-        lane_expr, Contact.last_meaningful_touch, Contact.tags,
-    )  # fmt: skip
-    if stage is not None:
-        stmt = stmt.where(Contact.relationship_stage == stage)
-    if lane is not None:
-        stmt = stmt.where(lane_expr == lane)
-    if min_score is not None:
-        stmt = stmt.where(Contact.relationship_score >= min_score)
-    if max_score is not None:
-        stmt = stmt.where(Contact.relationship_score <= max_score)
-    if tag is not None:
-        stmt = stmt.where(has_tag_sql(session, tag))
-    order = {
-        "score": (Contact.relationship_score.desc(), Contact.instagram_username),
-        "username": (Contact.instagram_username,),
-        "recent": (Contact.last_meaningful_touch.desc(), Contact.instagram_username),
-        "stale": (Contact.last_meaningful_touch, Contact.instagram_username),
-    }[sort]
-    if sort in ("score", "recent", "stale"):
-        nulls = {"score": Contact.relationship_score, "recent": Contact.last_meaningful_touch,
-                 "stale": Contact.last_meaningful_touch}[sort]  # fmt: skip
-        # The same NULL placement on both engines: contacts without the value come last.
-        stmt = stmt.order_by(case((nulls.is_(None), 1), else_=0))
-    stmt = stmt.order_by(*order).limit(max(1, min(limit, 1000))).offset(max(0, offset))
-    return [
-        ContactRow(
-            username=u, display_name=d, score=s, stage=st, lane=ln, last_meaningful_touch=t, tags=list(tags or [])
-        )
-        for u, d, s, st, ln, t, tags in session.execute(stmt)
-    ]
 
 
 def fit_signal_summary(session: Session) -> list[FitSignalCount]:

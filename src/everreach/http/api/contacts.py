@@ -11,7 +11,7 @@ from everreach.contacts import lookup
 from everreach.http.deps import DbSession
 from everreach.messages.schemas import SearchHit
 from everreach.messages.search import search_messages
-from everreach.relationship import queries, service
+from everreach.relationship import directory, queries, service
 from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.schemas import (
     AttentionRow,
@@ -95,7 +95,7 @@ def list_contacts(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[ContactRow]:
     """Contacts filtered by stage, lane, score range and tag; sorted; paged."""
-    return queries.list_contacts(
+    return directory.list_contacts(
         session, stage=stage, lane=lane, min_score=min_score, max_score=max_score, tag=tag, sort=sort,
         limit=limit, offset=offset,
     )  # fmt: skip
