@@ -43,6 +43,24 @@ def test_recording_updates_score_and_stage_immediately(session: Session) -> None
     ]  # fmt: skip
 
 
+def test_the_health_a_change_returns_is_the_health_read_afterwards(session: Session) -> None:
+    """A change answers with the standing its own recompute computed: the same as reading the contact again."""
+    seed_defaults(session)
+    made = contact(session, username="ivo")
+    message(session, contact=made, text="i'm building a booking tool for dentists", days_ago=3)
+    message(session, contact=made, text="i'll send you the template tomorrow", days_ago=2, out=True)
+    changes = [
+        lambda: service.update_context_card(session, username="ivo", now=NOW, current_friction="no-shows"),
+        lambda: service.record_value(session, username="ivo", kind="template", note="intake form", now=NOW),
+        lambda: service.record_trust_signal(session, username="ivo", kind="refers_others", note="ana", now=NOW),
+        lambda: service.record_consent(session, username="ivo", kind="offer_yes", note="yes", now=NOW),
+    ]
+    for change in changes:
+        returned = change()
+        session.commit()
+        assert returned == queries.health(session, username="ivo", now=NOW)
+
+
 def test_user_can_move_a_stage_back_and_it_stays(session: Session) -> None:
     contact(session, username="leo", what_theyre_building="x", current_friction="y")
     service.recompute_all(session, now=NOW)

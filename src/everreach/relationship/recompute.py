@@ -39,6 +39,25 @@ def _run(session: Session, assessed: Iterable[Assessed], writer: Writer, *, now:
     return count
 
 
+def _recompute_some(session: Session, chosen: list[uuid.UUID], *, now: datetime) -> tuple[Writer, list[Assessed]]:
+    """Recompute these contacts; the writer (what it wrote) and their standings."""
+    writer = Writer(session, stored_rows(session, chosen), now=now)
+    assessed = list(standings_of(session, chosen, now=now))
+    _run(session, assessed, writer, now=now, scope=chosen)
+    # Their stored standing is as of `now`, not of the last full recompute: the next one reads them again.
+    marks.mark(session.connection(), chosen)
+    return writer, assessed
+
+
+def recompute_one(session: Session, contact_id: uuid.UUID, *, now: datetime | None = None) -> Assessed | None:
+    """Recompute one contact, as `recompute(session, ids=[contact_id], scan=False)` does, and return its
+    standing (None for an unknown id), for a caller that shows it next: no second read of its records."""
+    session.flush()
+    _, assessed = _recompute_some(session, [contact_id], now=now or clock.utcnow())
+    session.expire_all()  # rows changed underneath any loaded Contact objects
+    return assessed[0] if assessed else None
+
+
 def recompute(
     session: Session, *, now: datetime | None = None, ids: Sequence[uuid.UUID] | None = None, scan: bool = True
 ) -> RecomputeReport:
@@ -53,10 +72,8 @@ def recompute(
     conn = session.connection()
     if ids is not None:
         chosen = list(dict.fromkeys(ids))
-        writer = Writer(session, stored_rows(session, chosen), now=now)
-        count = _run(session, standings_of(session, chosen, now=now), writer, now=now, scope=chosen)
-        # Their stored standing is as of `now`, not of the last full recompute: the next one reads them again.
-        marks.mark(conn, chosen)
+        writer, assessed = _recompute_some(session, chosen, now=now)
+        count = len(assessed)
     else:
         marks.claim_marked(conn)
         writer = Writer(session, stored_rows(session, None), now=now)

@@ -17,8 +17,8 @@ from everreach.contacts.lookup import get_contact
 from everreach.db.models import Contact, RelationshipEvent, StageChange
 from everreach.errors import ValidationError
 from everreach.relationship import clock
-from everreach.relationship.contact_view import health
-from everreach.relationship.recompute import recompute
+from everreach.relationship.contact_view import health, health_of
+from everreach.relationship.recompute import recompute, recompute_one
 from everreach.relationship.records import PURCHASE
 from everreach.relationship.rules.components import CONSENT_POINTS, LOGGED_TRUST_KINDS, VALUE_KINDS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS
@@ -50,10 +50,12 @@ def recompute_contact(session: Session, *, contact_id: uuid.UUID, now: datetime 
 
 
 def _refresh(session: Session, contact: Contact, now: datetime | None) -> Health:
-    session.flush()
-    recompute_contact(session, contact_id=contact.id, now=now)
-    session.expire(contact)
-    return health(session, username=contact.instagram_username, now=now)
+    """Recompute the contact after a change and return its health, from the same standing (one read)."""
+    now = now or clock.utcnow()
+    assessed = recompute_one(session, contact.id, now=now)
+    if assessed is None:  # deleted meanwhile: the lookup says so in the user's words
+        return health(session, username=contact.instagram_username, now=now)
+    return health_of(contact, assessed.standing, now=now)
 
 
 def update_context_card(
