@@ -66,3 +66,20 @@ def test_a_changed_fit_signal_says_how_to_read_stored_messages_again(
     assert cli("features", "rebuild", "--stale").exit_code == 0
     again = cli("fit-signals", "edit", "greenthumb", "plants_dying", "--phrase", "i kill every plant")
     assert "stored message" not in again.stdout  # nothing changed: the stored features are current
+
+
+def test_score_says_when_messages_need_reading_again(cli: Callable[..., Result], session: Session) -> None:
+    """Missing rows and rows another reading wrote are both named after `score`; current rows are not."""
+    ann = contact(session, username="ann")
+    for i, text in enumerate(["thanks so much!!", "i'm building a booking tool for dentists"]):
+        message(session, contact=ann, text=text, days_ago=i + 1)
+    session.commit()
+    hint = "run `everreach features rebuild --stale`"
+    assert hint in cli("score").stderr  # no feature rows at all
+    assert cli("features", "rebuild").exit_code == 0
+    done = cli("score")
+    assert done.exit_code == 0, done.output
+    assert hint not in done.stderr
+    session.execute(MessageFeature.__table__.update().values(model_key="an older reading"))
+    session.commit()
+    assert hint in cli("score").stderr

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from everreach.cli import humanise as hu
-from everreach.cli.app import JsonOption, app, console, engine, local_zone, print_json, unit_of_work
+from everreach.cli.app import JsonOption, app, console, engine, err_console, local_zone, print_json, unit_of_work
 from everreach.cli.output import table
 from everreach.contacts.usernames import normalise_username
 
@@ -73,10 +73,12 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """Recompute every contact's score, components, stage, lane and next planned touch from messages and records."""
+    from everreach.messages.featurestore import needs_reading
     from everreach.relationship import service
 
     with unit_of_work(write=True) as session:  # alone among writers that read first (see db.engine.transaction)
         report = service.recompute_all(session, rescan=rescan)
+        unread = needs_reading(session)
     if as_json:
         print_json(dump(report))
         return
@@ -86,6 +88,11 @@ def score(
         f"{hu.plural(report.stage_changes, 'stage change')}, "
         f"{hu.plural(report.new_fit_matches, 'new fit-signal match')}"
     )
+    if unread:
+        err_console.line(
+            "Some messages were read by an older version (or not at all): run `everreach features rebuild --stale`, "
+            "then `everreach score` again, so scores use today's reading."
+        )
 
 
 @app.command("health")

@@ -59,7 +59,12 @@ class Features(NamedTuple):
 
 def reading_key(classifier: Classifier) -> str:
     """The model_key of the rows this reading writes: the classifier's definitions and READING_VERSION."""
-    return hashlib.sha256(f"{READING_VERSION}:{classifier.definitions_key}".encode()).hexdigest()[:16]
+    return reading_key_of(classifier.definitions_key)
+
+
+def reading_key_of(definitions_key: str) -> str:
+    """The model_key of rows read with a classifier of these definitions (see `reading_key`)."""
+    return hashlib.sha256(f"{READING_VERSION}:{definitions_key}".encode()).hexdigest()[:16]
 
 
 class FeatureReader:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from everreach.db.models import Message
 from everreach.db.models_v2 import MessageFeature
-from everreach.messages.featurerows import FeatureReader, MessageToStore, reading_key
+from everreach.messages.featurerows import FeatureReader, MessageToStore, reading_key, reading_key_of
 from everreach.relationship.rules.inputs import MessageFacts
 from everreach.understanding import Classifier, classifier_for
 
@@ -250,6 +250,24 @@ def stale_count(session: Session, *, classifier: Classifier | None = None) -> in
         .where(or_(MessageFeature.message_id.is_(None), MessageFeature.model_key != key))
     )
     return int(session.scalar(query) or 0)
+
+
+def needs_reading(session: Session) -> bool:
+    """Some message has no stored features, or was read by other signals or reading rules than today's (what
+    `rebuild(stale_only=True)` would read again). Cheap, without training a classifier: one count of each
+    table and one probe for a row with another key (a scan only when every row is current)."""
+    from everreach.understanding.definitions import build_definitions
+    from everreach.understanding.model import MODEL_NAME
+    from everreach.understanding.signals import active_signals
+
+    messages = session.scalar(
+        select(func.count()).select_from(Message).where(Message.contact_id.is_not(None), Message.sent_at.is_not(None))
+    )
+    stored = session.scalar(select(func.count()).select_from(MessageFeature))
+    if (stored or 0) < (messages or 0):
+        return True
+    key = reading_key_of(build_definitions(tuple(active_signals(session))).key(MODEL_NAME))
+    return session.scalar(select(MessageFeature.message_id).where(MessageFeature.model_key != key).limit(1)) is not None
 
 
 @dataclass(frozen=True)
