@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from itertools import islice
+from itertools import islice, repeat
 
 import numpy as np
 from numpy.typing import NDArray
@@ -122,13 +122,18 @@ class Classifier:
                 _NOTHING if m.is_outbound and m.automated else (m.text, m.is_outbound)
                 for m in messages[start : start + BATCH]
             ]
-            known = [memo.get(key) for key in keys]
-            missing = list(dict.fromkeys(key for key, got in zip(keys, known, strict=True) if got is None))
-            read = dict(zip(missing, self._classify_distinct(missing), strict=True)) if missing else {}
+            known = list(map(memo.get, keys))
+            missing = list(dict.fromkeys([key for key, got in zip(keys, known, strict=True) if got is None]))
+            if not missing:
+                out.extend(known)  # type: ignore[arg-type]  # none is None
+                continue
+            read = dict(zip(missing, self._classify_distinct(missing), strict=True))
             if len(memo) + len(read) > MEMO_SIZE:
                 for key in list(islice(memo, len(memo) // 2)):  # the older half goes
                     del memo[key]
-            memo.update((key, matches) for key, matches in read.items() if len(key[0]) <= MEMO_TEXT)
+            memo.update(read)
+            for key in [key for key in missing if len(key[0]) > MEMO_TEXT]:
+                del memo[key]
             out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
         return out
 
@@ -235,17 +240,14 @@ class Classifier:
             evidence = np.where((cols == self._friction) & (named[rows] >= 0), named[rows], cols)
         nearest = self._nearest(rows, evidence, projection)
         results: list[tuple[Match, ...]] = [()] * len(keys)
-        row_list, col_list = rows.tolist(), cols.tolist()
-        prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
-        heads = self._heads
-        i, n = 0, len(row_list)
-        while i < n:
-            row = row_list[i]
-            j = i + 1
-            while j < n and row_list[j] == row:
-                j += 1
-            results[row] = tuple([Match(*heads[col_list[k]], prob_list[k], nearest[k], "model") for k in range(i, j)])
-            i = j
+        if len(rows):
+            kinds, names, products = zip(*[self._heads[col] for col in cols.tolist()], strict=True)
+            prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
+            found = list(map(Match, kinds, names, products, prob_list, nearest, repeat("model")))
+            # rows is sorted: each row's matches are one run of it.
+            starts = np.flatnonzero(np.diff(rows, prepend=-1)).tolist()
+            for row, start, stop in zip(rows[starts].tolist(), starts, [*starts[1:], len(rows)], strict=True):
+                results[row] = tuple(found[start:stop])
         for row, matches in lexical.items():
             results[row] = self._merge(results[row], matches)
         return results
