@@ -100,19 +100,23 @@ class Classifier:
         """ "model" when the embedding model is loaded, else "lexical"."""
         return "model" if self.model is not None else LEXICAL_NAME
 
-    def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
-        """One tuple per message (same order): matches over the threshold, best first."""
+    def classify(self, messages: Sequence[MessageToRead], *, remember: bool = True) -> list[tuple[Match, ...]]:
+        """One tuple per message (same order): matches over the threshold, best first.
+
+        remember=False: the texts read are not added to the memo (a caller keeping a memo of its own, such as
+        the message writer's feature reader, so a long import does not fill both).
+        """
         # Reading makes many small objects and no reference cycle: the cyclic garbage collector, which would
         # walk the whole heap again and again meanwhile (a third of the time on a million messages), waits.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._classify(messages)
+            return self._classify(messages, remember=remember)
         finally:
             if collecting:
                 gc.enable()
 
-    def _classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
+    def _classify(self, messages: Sequence[MessageToRead], *, remember: bool) -> list[tuple[Match, ...]]:
         out: list[tuple[Match, ...]] = []
         memo = self._memo
         for start in range(0, len(messages), BATCH):
@@ -128,13 +132,15 @@ class Classifier:
                 out.extend(known)  # type: ignore[arg-type]  # none is None
                 continue
             read = dict(zip(missing, self._classify_distinct(missing), strict=True))
+            out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
+            if not remember:
+                continue
             if len(memo) + len(read) > MEMO_SIZE:
                 for key in list(islice(memo, len(memo) // 2)):  # the older half goes
                     del memo[key]
             memo.update(read)
             for key in [key for key in missing if len(key[0]) > MEMO_TEXT]:
                 del memo[key]
-            out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
         return out
 
     def probabilities(self, messages: Sequence[MessageToRead]) -> F32:
