@@ -1,12 +1,12 @@
 """The classifier: per-message intents and fit signals, the trained model OR'ed with the lexical matcher.
 
 Reading is vectorised over a batch (reading.py): every token's logit and projection columns are computed once,
-when the classifier is trained (a word's are the sums of its tokens', kept by the Reader); a sentence's are the
-sums of its words'. Each sentence of a message, and the
-whole message when it has several, goes through its direction's softmax (train.py); a class's probability in
-the message is its highest over those. describes_friction's probability is its own plus every fit signal's
-(a signal is a friction the user named); a signal learnt only from its user's few phrases is capped by the
-"a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
+when the classifier is trained, and a word of several tokens gets its own column when first seen (a fixed-size
+table: memory stays flat over a long import); a sentence's columns are the sums of its words'. Each sentence of
+a message, and the whole message when it has several, goes through its direction's softmax (train.py); a
+class's probability in the message is its highest over those. describes_friction's probability is its own plus
+every fit signal's (a signal is a friction the user named); a signal learnt only from its user's few phrases is
+capped by the "a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
 exclude each other (only the likeliest is kept). Identical texts in a batch are read once. Fit signals and
 inbound intents apply to inbound messages, outbound intents to the owner's own messages not sent by
 automation; automated messages get nothing.
