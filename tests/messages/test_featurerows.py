@@ -19,10 +19,12 @@ class CountingClassifier:
         self.inner = inner
         self.definitions_key = inner.definitions_key
         self.batches: list[list[str]] = []
+        self.remembered: list[bool] = []
 
-    def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[object, ...]]:
+    def classify(self, messages: Sequence[MessageToRead], *, remember: bool = True) -> list[tuple[object, ...]]:
         self.batches.append([m.text for m in messages])
-        return list(self.inner.classify(messages))
+        self.remembered.append(remember)
+        return list(self.inner.classify(messages, remember=remember))
 
 
 def _read(reader: FeatureReader, texts: list[str], *, out: bool = False, auto: bool = False) -> list[Features]:
@@ -42,6 +44,7 @@ def test_one_classify_call_per_batch_and_each_message_read_once(classifier: Clas
     assert counting.batches == [TEXTS[:4]]
     again = _read(reader, [TEXTS[1], TEXTS[0], "see you friday"])
     assert counting.batches[1] == ["see you friday"]
+    assert counting.remembered == [False, False]  # the reader's memo is the only one on this path
     assert again[:2] == [first[1], first[0]]
     assert first[0].intents == ("thanks",)
     assert first[1].meaningful is False

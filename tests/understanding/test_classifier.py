@@ -116,6 +116,13 @@ def test_texts_read_before_come_from_a_bounded_memo(monkeypatch: pytest.MonkeyPa
     long = "my inbox is chaos and i never know what to post. " * 8  # long texts rarely repeat: not kept
     assert fresh.classify([MessageToRead(long, False)])[0]
     assert (long, False) not in fresh._memo
+    kept = dict(fresh._memo)
+    unseen = [MessageToRead(f"see you at {n} then", False) for n in range(3)]
+    assert fresh.classify(unseen, remember=False) == fresh.classify(unseen)
+    fresh._memo.clear()
+    fresh._memo.update(kept)
+    fresh.classify(unseen, remember=False)
+    assert fresh._memo == kept  # a caller with a memo of its own leaves this one as it was
 
 
 def seed_classifier_definitions() -> Definitions:

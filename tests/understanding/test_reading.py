@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from everreach.understanding import model as model_module
-from everreach.understanding.model import EmbeddingModel, load_model, words_of
+from everreach.understanding import reading as reading_module
+from everreach.understanding.model import load_model, words_of
 from everreach.understanding.reading import Reader
 
 
@@ -18,7 +19,7 @@ def reader() -> Reader:
 
 def _sentences(reader: Reader, texts: list[str]) -> list[tuple[int, list[str]]]:
     reading = reader.read(texts)
-    words = reader.model.words
+    words = reader.words
     ends = [*reading.starts.tolist()[1:], len(reading.words)] if len(reading.starts) else []
     return [
         (int(text), [words[i] for i in reading.words[start:end].tolist()])
@@ -58,11 +59,33 @@ def test_a_batch_reads_the_words_each_text_has_alone(texts: list[str]) -> None:
     assert [per_text.get(i, []) for i in range(len(texts))] == [words_of(t) for t in texts]
 
 
-def test_words_past_the_cache_are_dropped_not_stored(monkeypatch: pytest.MonkeyPatch) -> None:
-    base = load_model()
-    fresh = EmbeddingModel(base.embedding, base.tokenizer)
-    monkeypatch.setattr(model_module, "MAX_WORDS", 3)
-    reader = Reader(fresh)  # caches "!" and "?"
-    assert _sentences(reader, ["alpha beta gamma delta"]) == [(0, ["alpha"])]
-    assert len(fresh.words) == 3
-    assert len(reader.codes) < 10
+def test_the_dictionary_starts_again_when_full_and_still_reads_every_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading_module, "MAX_WORDS", 30)
+    reader = Reader(load_model(), pinned=["never"])
+    never = reader.codes["never"]
+    texts = [" ".join(f"w{i}x{j}" for j in range(8)) for i in range(10)]  # 80 distinct words, 8 a text
+    for text in texts:
+        assert [w for _, ws in _sentences(reader, [text]) for w in ws] == words_of(text)
+        assert len(reader.codes) <= 30
+    assert reader.restarts > 0
+    assert reader.codes["never"] == never  # pinned words keep their code
+    assert _sentences(reader, ["never again"]) == [(0, ["never", "again"])]
+
+
+def test_a_word_column_is_the_sum_of_its_token_columns() -> None:
+    model = load_model()
+    rng = np.random.default_rng(3)
+    projection = rng.standard_normal((model.dim, 5)).astype(np.float32)
+    reader = Reader(model, [projection])
+    (ids,) = model.token_ids(["unfollowable"])
+    assert len(ids) > 1
+    code = reader.codes.get("unfollowable")
+    assert code is None
+    reading = reader.read(["unfollowable"])
+    (code,) = reading.words.tolist()
+    assert code >= model.tokens  # a word of several tokens has a column of its own
+    expected = model.embedding[ids].sum(axis=0, dtype=np.float32) @ projection
+    assert np.allclose(reader.table[:, code], expected, rtol=1e-6, atol=1e-6)
+    (one,) = reader.read(["the"]).words.tolist()
+    assert one < model.tokens  # a word of one token is coded by that token
+    assert np.allclose(reader.table[:, one], model.embedding[one].astype(np.float32) @ projection, atol=1e-6)

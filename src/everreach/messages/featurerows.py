@@ -7,7 +7,8 @@ not classified (they carry no intent of the owner); fit signals are stored as
 
 A message's features depend only on its text, direction, automation and type, so a batch reads each distinct
 message once, and a reader remembers recent ones across batches (DMs repeat: "haha", "sounds good"): a
-bounded memo, emptied when full.
+bounded memo whose older half goes when full. It is the only memo on this path (the classifier is asked not to
+keep its own), so a long import's memory stays flat.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import NamedTuple
 
 from everreach.messages.features import excerpt, is_meaningful, text_features, words_to_read
 from everreach.understanding import Classifier, MessageToRead
 
-MEMO_SIZE = 20_000  # about 10 MB at most
+MEMO_SIZE = 10_000  # about 5 MB at most
 #: Moves when a rule of the reading itself changes (what is classified, the text features), so that rows read
 #: by the old rules are stale for `everreach features rebuild --stale` even with the same classifier.
 READING_VERSION = 3
@@ -97,8 +99,9 @@ class FeatureReader:
         fresh = dict(zip(missing, self._compute(missing), strict=True))
         found = [fresh[k] if k in fresh else memo[k] for k in keys]
         if len(memo) + len(fresh) > self.memo_size:
-            memo.clear()
-        memo.update(fresh)
+            for key in list(islice(memo, max(len(memo) // 2, len(memo) + len(fresh) - self.memo_size))):
+                del memo[key]  # the older ones go
+        memo.update(islice(fresh.items(), max(0, len(fresh) - self.memo_size), None))
         return found
 
     def json(self, keys: tuple[str, ...]) -> str:
@@ -114,7 +117,7 @@ class FeatureReader:
         words = [words_to_read(t) for t in texts]
         wanted = [i for i, k in enumerate(keys) if not k[2] and words[i]]
         batch = [MessageToRead(words[i], keys[i][1], False) for i in wanted]
-        matches = self.classifier.classify(batch) if batch else []
+        matches = self.classifier.classify(batch, remember=False) if batch else []
         intents: list[tuple[str, ...]] = [()] * len(keys)
         signals: list[tuple[str, ...]] = [()] * len(keys)
         for i, hits in zip(wanted, matches, strict=True):

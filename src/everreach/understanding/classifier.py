@@ -1,11 +1,12 @@
 """The classifier: per-message intents and fit signals, the trained model OR'ed with the lexical matcher.
 
-Reading is vectorised over a batch (reading.py): every distinct word's logit and projection columns are
-computed once and kept; a sentence's are the sums of its words' rows. Each sentence of a message, and the
-whole message when it has several, goes through its direction's softmax (train.py); a class's probability in
-the message is its highest over those. describes_friction's probability is its own plus every fit signal's
-(a signal is a friction the user named); a signal learnt only from its user's few phrases is capped by the
-"a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
+Reading is vectorised over a batch (reading.py): every token's logit and projection columns are computed once,
+when the classifier is trained, and a word of several tokens gets its own column when first seen (a fixed-size
+table: memory stays flat over a long import); a sentence's columns are the sums of its words'. Each sentence of
+a message, and the whole message when it has several, goes through its direction's softmax (train.py); a
+class's probability in the message is its highest over those. describes_friction's probability is its own plus
+every fit signal's (a signal is a friction the user named); a signal learnt only from its user's few phrases is
+capped by the "a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
 exclude each other (only the likeliest is kept). Identical texts in a batch are read once. Fit signals and
 inbound intents apply to inbound messages, outbound intents to the owner's own messages not sent by
 automation; automated messages get nothing.
@@ -15,15 +16,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from itertools import islice
+from itertools import islice, repeat
 
 import numpy as np
 from numpy.typing import NDArray
 
 from everreach.understanding.definitions import Definitions
 from everreach.understanding.lexical import Matcher
-from everreach.understanding.model import EmbeddingModel
-from everreach.understanding.reading import Reader
+from everreach.understanding.model import EmbeddingModel, product
+from everreach.understanding.reading import Reader, Reading
 from everreach.understanding.train import NEGATIONS, RANK, Weights, fit
 from everreach.understanding.types import Match, MessageToRead
 
@@ -53,7 +54,6 @@ class Classifier:
         self.definitions_key = definitions_key
         self.model = model
         self.classes = definitions.classes
-        c = len(self.classes)
         self._outbound = np.array([cls.outbound for cls in self.classes], dtype=bool)
         self._heads = [(cls.kind, cls.key, cls.product) for cls in self.classes]
         self._memo: dict[tuple[str, bool], tuple[Match, ...]] = {}
@@ -72,38 +72,51 @@ class Classifier:
         self.lexical = Matcher((str(i), p) for i in lexical_classes for p in self.classes[i].examples)
         self.weights: Weights | None = None
         self._reader: Reader | None = None
-        # Per word (columns), one row per score; float64 as np.bincount sums in float64 anyway.
-        self._table = np.zeros((c + 4 + RANK, 0), dtype=np.float64)
-        # Per lexical signal (rows) and word (columns): how many of that signal's phrase tokens the word gives.
+        self._negation = np.zeros(0, dtype=bool)  # per word code: a negation
+        # Per lexical signal (rows) and word code (columns): how many of its phrase tokens the word gives
+        # (Matcher.weights), filled in for the words of the texts the lexical matcher may change.
         self._lexical_signals = {str(i): k for k, i in enumerate(lexical_classes)}
-        self._lexical_weight = np.zeros((len(lexical_classes), 0), dtype=np.float64)
+        self._phrase_table = np.zeros((len(lexical_classes), 0), dtype=np.float32)
+        self._phrase_known = np.zeros(0, dtype=bool)
+        self._phrase_restarts = 0
         self._examples: list[F32] = []
         if model is not None:
             self.weights = fit(model, definitions)
-            self._reader = Reader(model)
-            self._negations = np.array(sorted(set(model.word_ids(sorted(NEGATIONS)))), dtype=np.int64)
+            projections = (self.weights.scores, self.weights.basis)
+            self._reader = Reader(model, projections, pinned=sorted(NEGATIONS))
+            codes = self._reader.table.shape[1]
+            self._negation = np.zeros(codes, dtype=bool)
+            self._phrase_table = np.zeros((len(lexical_classes), codes), dtype=np.float32)
+            self._phrase_known = np.zeros(codes, dtype=bool)
+            self._negation[[self._reader.codes[w] for w in NEGATIONS]] = True
+            self._negated = self.weights.negated.astype(np.float64)  # as numpy would cast it for each product
             for cls in self.classes:
                 projected = model.embed(list(cls.examples)) @ self.weights.basis
-                self._examples.append(projected / (np.linalg.norm(projected, axis=1, keepdims=True) + 1e-9))
+                unit = projected / (np.linalg.norm(projected, axis=1, keepdims=True) + 1e-9)
+                self._examples.append(np.ascontiguousarray(unit.T))  # (RANK, examples), as product() takes it
 
     @property
     def source(self) -> str:
         """ "model" when the embedding model is loaded, else "lexical"."""
         return "model" if self.model is not None else LEXICAL_NAME
 
-    def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
-        """One tuple per message (same order): matches over the threshold, best first."""
+    def classify(self, messages: Sequence[MessageToRead], *, remember: bool = True) -> list[tuple[Match, ...]]:
+        """One tuple per message (same order): matches over the threshold, best first.
+
+        remember=False: the texts read are not added to the memo (a caller keeping a memo of its own, such as
+        the message writer's feature reader, so a long import does not fill both).
+        """
         # Reading makes many small objects and no reference cycle: the cyclic garbage collector, which would
         # walk the whole heap again and again meanwhile (a third of the time on a million messages), waits.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._classify(messages)
+            return self._classify(messages, remember=remember)
         finally:
             if collecting:
                 gc.enable()
 
-    def _classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
+    def _classify(self, messages: Sequence[MessageToRead], *, remember: bool) -> list[tuple[Match, ...]]:
         out: list[tuple[Match, ...]] = []
         memo = self._memo
         for start in range(0, len(messages), BATCH):
@@ -113,14 +126,21 @@ class Classifier:
                 _NOTHING if m.is_outbound and m.automated else (m.text, m.is_outbound)
                 for m in messages[start : start + BATCH]
             ]
-            known = [memo.get(key) for key in keys]
-            missing = list(dict.fromkeys(key for key, got in zip(keys, known, strict=True) if got is None))
-            read = dict(zip(missing, self._classify_distinct(missing), strict=True)) if missing else {}
+            known = list(map(memo.get, keys))
+            missing = list(dict.fromkeys([key for key, got in zip(keys, known, strict=True) if got is None]))
+            if not missing:
+                out.extend(known)  # type: ignore[arg-type]  # none is None
+                continue
+            read = dict(zip(missing, self._classify_distinct(missing), strict=True))
+            out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
+            if not remember:
+                continue
             if len(memo) + len(read) > MEMO_SIZE:
                 for key in list(islice(memo, len(memo) // 2)):  # the older half goes
                     del memo[key]
-            memo.update((key, matches) for key, matches in read.items() if len(key[0]) <= MEMO_TEXT)
-            out.extend([read[key] if got is None else got for key, got in zip(keys, known, strict=True)])
+            memo.update(read)
+            for key in [key for key in missing if len(key[0]) > MEMO_TEXT]:
+                del memo[key]
         return out
 
     def probabilities(self, messages: Sequence[MessageToRead]) -> F32:
@@ -129,40 +149,22 @@ class Classifier:
         outbound = np.array([m.is_outbound for m in messages], dtype=bool)
         return self._probabilities(texts, outbound)[0]
 
-    def _grow_table(self) -> None:
-        assert self.model is not None
-        assert self.weights is not None
-        known, total = self._table.shape[1], len(self.model.words)
-        if total == known:
-            return
-        new = self.model.vectors(known, total)
-        columns = np.hstack([new @ self.weights.scores, new @ self.weights.basis]).astype(np.float64)
-        self._table = np.ascontiguousarray(np.hstack([self._table, columns.T]))
-        counts = np.zeros((len(self._lexical_signals), total - known), dtype=np.float64)
-        for j, word in enumerate(self.model.words[known:total]):
-            for signal, count in self.lexical.weights(word).items():
-                counts[self._lexical_signals[signal], j] = count
-        self._lexical_weight = np.ascontiguousarray(np.hstack([self._lexical_weight, counts]))
-
-    def _probabilities(self, texts: list[str], outbound: NDArray[np.bool_]) -> tuple[F32, F32, F64]:
-        """Class probabilities per text, each text's projection (for the nearest example phrase), and the
-        most phrase tokens its words can give each signal of the lexical matcher (Matcher.weights; columns in
-        the matcher's class order)."""
+    def _probabilities(self, texts: list[str], outbound: NDArray[np.bool_]) -> tuple[F32, F32, Reading | None]:
+        """Class probabilities per text, each text's projection (for the nearest example phrase), its words."""
         c = len(self.classes)
         probs = np.zeros((len(texts), c), dtype=np.float32)
         projection = np.zeros((len(texts), RANK), dtype=np.float32)
-        lexical = np.zeros((len(texts), self._lexical_weight.shape[0]), dtype=np.float64)
         if self._reader is None or self.weights is None:
-            return probs, projection, lexical
+            return probs, projection, None
         reading = self._reader.read(texts)
         if not reading.words.size:
-            return probs, projection, lexical
-        self._grow_table()
+            return probs, projection, reading
         n = len(reading.starts)
-        # Column by column, each a contiguous row of the (columns x words) table: bincount sums per sentence
-        # far faster than a reduceat over rows.
-        sums: F64 = np.stack([np.bincount(reading.sentence, row[reading.words], n) for row in self._table], axis=1)
-        negated = np.bincount(reading.sentence, np.isin(reading.words, self._negations), n) > 0
+        # Column by column, each a contiguous row of the (columns x codes) table: bincount sums per sentence
+        # (in float64) far faster than a reduceat over rows.
+        table = self._reader.table
+        sums: F64 = np.stack([np.bincount(reading.sentence, row[reading.words], n) for row in table], axis=1)
+        negated = np.bincount(reading.sentence, self._negation[reading.words], n) > 0
         first = np.flatnonzero(np.diff(reading.message, prepend=-1) != 0)
         owner = reading.message[first]
         several = np.diff(np.append(first, n)) > 1
@@ -181,10 +183,7 @@ class Classifier:
             best[several] = np.maximum(best[several], whole)
         probs[owner] = best
         projection[owner] = per_text[:, c + 4 :]
-        word_text = reading.message[reading.sentence]
-        for k, row in enumerate(self._lexical_weight):
-            lexical[:, k] = np.bincount(word_text, row[reading.words], len(texts))
-        return probs, projection, lexical
+        return probs, projection, reading
 
     def _softmax(self, sums: F64, negated: NDArray[np.bool_], outbound: NDArray[np.bool_]) -> F32:
         """Per-class probabilities of rows of summed word columns, each in its direction's softmax."""
@@ -195,7 +194,7 @@ class Classifier:
         z = sums[:, : c + 4]
         if negated.any():
             z = z.copy()
-            z[negated] += projected[negated] @ w.negated
+            z[negated] += product(projected[negated], self._negated)
         z = z / norm[:, None] + negated[:, None] * w.flag + w.bias
         out = np.zeros((len(sums), c), dtype=np.float32)
         for columns, rows in ((w.inbound, ~outbound), (w.outbound, outbound)):
@@ -220,7 +219,7 @@ class Classifier:
     def _classify_distinct(self, keys: list[tuple[str, bool]]) -> list[tuple[Match, ...]]:
         texts = [t for t, _ in keys]
         outbound = np.array([o for _, o in keys], dtype=bool)
-        probs, projection, lexical_weight = self._probabilities(texts, outbound)
+        probs, projection, reading = self._probabilities(texts, outbound)
         hits = (probs >= self._thresholds[None, :]) & (outbound[:, None] == self._outbound[None, :])
         if self._signal_cols.size:
             # Fit signals exclude each other: a message names one pain, so only the likeliest signal is kept.
@@ -235,7 +234,7 @@ class Classifier:
                 # A fit signal is a friction the user named: describes_friction too (its probability is at
                 # least the signal's, being its own plus every signal's).
                 hits[:, self._friction] |= hits[:, self._signal_cols].any(axis=1)
-        lexical = self._lexical(texts, outbound, probs, hits, lexical_weight)
+        lexical = self._lexical(texts, outbound, probs, hits, reading)
         rows, cols = np.nonzero(hits)
         order = np.lexsort((cols, -probs[rows, cols], rows))
         rows, cols = rows[order], cols[order]
@@ -247,17 +246,14 @@ class Classifier:
             evidence = np.where((cols == self._friction) & (named[rows] >= 0), named[rows], cols)
         nearest = self._nearest(rows, evidence, projection)
         results: list[tuple[Match, ...]] = [()] * len(keys)
-        row_list, col_list = rows.tolist(), cols.tolist()
-        prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
-        heads = self._heads
-        i, n = 0, len(row_list)
-        while i < n:
-            row = row_list[i]
-            j = i + 1
-            while j < n and row_list[j] == row:
-                j += 1
-            results[row] = tuple([Match(*heads[col_list[k]], prob_list[k], nearest[k], "model") for k in range(i, j)])
-            i = j
+        if len(rows):
+            kinds, names, products = zip(*[self._heads[col] for col in cols.tolist()], strict=True)
+            prob_list = np.round(probs[rows, cols].astype(np.float64), 4).tolist()
+            found = list(map(Match, kinds, names, products, prob_list, nearest, repeat("model")))
+            # rows is sorted: each row's matches are one run of it.
+            starts = np.flatnonzero(np.diff(rows, prepend=-1)).tolist()
+            for row, start, stop in zip(rows[starts].tolist(), starts, [*starts[1:], len(rows)], strict=True):
+                results[row] = tuple(found[start:stop])
         for row, matches in lexical.items():
             results[row] = self._merge(results[row], matches)
         return results
@@ -268,20 +264,23 @@ class Classifier:
         outbound: NDArray[np.bool_],
         probs: F32,
         hits: NDArray[np.bool_],
-        weight: F64,
+        reading: Reading | None,
     ) -> Lexical:
         """Lexical matches by row: (class column, similarity, phrase)."""
-        rows = ~outbound if self.model is not None else np.ones(len(texts), dtype=bool)
+        rows = np.flatnonzero(~outbound if self.model is not None else np.ones(len(texts), dtype=bool))
         if self.model is not None:
             if not self._signal_cols.size:
                 return {}
             # Beside the model the lexical matcher reads only what it could change: inbound messages where the
             # model found no signal but one is near, the model giving it at least LEXICAL_GATE (on the evaluation
             # and lexical test sets no lexical match lies below) and the words two of its phrase tokens.
-            near = (probs[:, self._signal_cols] >= LEXICAL_GATE) & (weight >= 2)
-            rows &= ~hits[:, self._signal_cols].any(axis=1) & near.any(axis=1)
+            near = probs[:, self._signal_cols] >= LEXICAL_GATE
+            rows = rows[~hits[rows][:, self._signal_cols].any(axis=1) & near[rows].any(axis=1)]
+            if rows.size and reading is not None:
+                tokens = self._phrase_tokens(reading, rows, len(texts))
+                rows = rows[(near[rows] & (tokens[rows] >= 2)).any(axis=1)]
         found: Lexical = {}
-        for row in np.flatnonzero(rows).tolist():
+        for row in rows.tolist():
             matches = [
                 (int(m.signal), m.similarity, m.phrase)
                 for m in self.lexical.match(texts[row])
@@ -290,6 +289,31 @@ class Classifier:
             if matches:
                 found[row] = matches
         return found
+
+    def _phrase_tokens(self, reading: Reading, rows: NDArray[np.intp], n: int) -> F64:
+        """Per text (rows of n) and lexical signal, at most how many of its phrase tokens the words of the texts
+        in `rows` give (Matcher.weights; zero for the other texts)."""
+        assert self._reader is not None
+        word_text = reading.message[reading.sentence]
+        wanted = np.zeros(n, dtype=bool)
+        wanted[rows] = True
+        picked = wanted[word_text]
+        codes, texts_of = reading.words[picked], word_text[picked]
+        if self._reader.restarts != self._phrase_restarts:
+            # The Reader started its dictionary again: the columns of words of their own now hold other words.
+            self._phrase_known[self._reader.model.tokens :] = False
+            self._phrase_restarts = self._reader.restarts
+        new = np.unique(codes[~self._phrase_known[codes]])
+        for code in new.tolist():
+            column = self._phrase_table[:, code]
+            column[:] = 0.0
+            for signal, count in self.lexical.weights(self._reader.words[code]).items():
+                column[self._lexical_signals[signal]] = count
+        self._phrase_known[new] = True
+        out = np.zeros((n, len(self._phrase_table)), dtype=np.float64)
+        for k, row in enumerate(self._phrase_table):
+            out[:, k] = np.bincount(texts_of, row[codes], n)
+        return out
 
     def _merge(self, model: tuple[Match, ...], lexical: list[tuple[int, float, str]]) -> tuple[Match, ...]:
         by_key = {(m.kind, m.key, m.product): m for m in model}
@@ -321,7 +345,7 @@ class Classifier:
         for col in np.unique(cols).tolist():
             at = np.flatnonzero(cols == col)
             examples = self.classes[col].examples
-            best = np.argmax(projection[rows[at]] @ self._examples[col].T, axis=1).tolist()
+            best = np.argmax(product(projection[rows[at]], self._examples[col]), axis=1).tolist()
             for k, b in zip(at.tolist(), best, strict=True):
                 nearest[k] = examples[b]
         return nearest

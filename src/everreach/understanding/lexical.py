@@ -191,7 +191,11 @@ class Matcher:
             for v in self.vocab:
                 if v[0] != token[0] or abs(len(v) - len(token)) > 2 or len(v) < 4:
                     continue
-                ratio = SequenceMatcher(None, token, v).ratio()
+                matcher = SequenceMatcher(None, token, v)
+                # The quick ratios are upper bounds of ratio(): a pair that cannot reach best_ratio is skipped.
+                if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                    continue
+                ratio = matcher.ratio()
                 if ratio >= best_ratio:
                     best, best_ratio = v, ratio
         if len(self._typo_cache) < 100_000:

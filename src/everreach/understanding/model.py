@@ -4,15 +4,15 @@ The wheel ships the weights (`weights/l2_supercat_256.safetensors`, 32,000 x 256
 (`tokenizers/l2_supercat_tokenizer_config.json`). WordLlama's own `load()` looks for the tokenizer in the
 wrong folder of its wheel and then downloads it, and importing the package configures the root logger, so the
 two files are read straight from the installed package's folder (found without importing it): no network,
-no side effects. A text is embedded as the mean of its words' token embeddings (WordLlama's average pooling),
-word by word so a word seen once is never tokenised again.
+no side effects. A text is embedded as the mean of its words' token embeddings (WordLlama's average pooling).
 """
 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,8 +69,6 @@ def split_words(lowered: str) -> list[str]:
 
 
 Vector = NDArray[np.float32]
-# Words kept in the per-word cache; rarer words seen after it is full are not read (bounded memory).
-MAX_WORDS = 100_000
 
 
 class ModelUnavailableError(RuntimeError):
@@ -110,54 +108,61 @@ def words_of(text: str) -> list[str]:
     return [w for w in split_words(text.lower()) if readable(w)]
 
 
+# OpenBLAS runs a product on the calling thread alone below this many multiply-adds (m x n x k: its
+# SMP_THRESHOLD_MIN times GEMM_MULTITHREAD_THRESHOLD); above, it wakes its worker threads, which on a small busy
+# machine costs far more than the product itself (seen: 20x on the classifier's products, 2 cores under load).
+_ONE_THREAD = 65_536 * 4
+Real = TypeVar("Real", np.float32, np.float64)
+
+
+def product(a: NDArray[Real], b: NDArray[Real]) -> NDArray[Real]:
+    """a @ b, in slices of a's rows small enough for OpenBLAS to keep each to one thread (same figures)."""
+    rows = max(1, _ONE_THREAD // max(1, b.shape[0] * b.shape[1]))
+    if a.shape[0] <= rows:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
+    for start in range(0, a.shape[0], rows):
+        out[start : start + rows] = a[start : start + rows] @ b
+    return out
+
+
 @dataclass
 class EmbeddingModel:
-    """Token embeddings and tokenizer, with a per-word cache of token ids (at most MAX_WORDS words)."""
+    """Token embeddings and tokenizer; it keeps no cache of its own (the classifier's Reader does, bounded)."""
 
     embedding: NDArray[np.float16]
     tokenizer: object
-    word_index: dict[str, int] = field(default_factory=dict)
-    word_tokens: list[NDArray[np.int64]] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)  # the word of each row, in order
 
     @property
     def dim(self) -> int:
         """Embedding width."""
         return int(self.embedding.shape[1])
 
-    def word_ids(self, words: list[str]) -> list[int]:
-        """Cache ids of these words, tokenising only the ones never seen before (-1 once the cache is full)."""
-        index = self.word_index
-        new = [w for w in dict.fromkeys(words) if w not in index][: max(0, MAX_WORDS - len(self.words))]
-        if new:
-            encodings = self.tokenizer.encode_batch(new, add_special_tokens=False)  # type: ignore[attr-defined]
-            for word, enc in zip(new, encodings, strict=True):
-                index[word] = len(self.words)
-                self.word_tokens.append(np.asarray(enc.ids, dtype=np.int64))
-                self.words.append(word)
-        return [index.get(w, -1) for w in words]
+    @property
+    def tokens(self) -> int:
+        """How many tokens the model has (rows of the embedding)."""
+        return int(self.embedding.shape[0])
 
-    def vectors(self, start: int, stop: int) -> Vector:
-        """The summed token vectors of the cached words start..stop-1, one row each."""
-        out = np.zeros((stop - start, self.dim), dtype=np.float32)
-        for row, ids in enumerate(self.word_tokens[start:stop]):
-            if len(ids):
-                out[row] = self.embedding[ids].sum(axis=0, dtype=np.float32)
-        return out
+    def token_ids(self, words: list[str]) -> list[list[int]]:
+        """The token ids of each word (tokenised alone, no special tokens)."""
+        if not words:
+            return []
+        # The fast variant skips character offsets, which nothing here reads (same ids).
+        encodings = self.tokenizer.encode_batch_fast(words, add_special_tokens=False)  # type: ignore[attr-defined]
+        return [enc.ids for enc in encodings]
 
     def embed(self, texts: list[str]) -> Vector:
         """Mean-pooled embeddings of the texts (zeros for a text with no words), one row each."""
-        index = self.word_index
         split = split_many(texts)
-        # Every cached word is readable (only readable words are ever cached): check the new ones alone.
-        self.word_ids([w for w in dict.fromkeys(w for words in split for w in words if w not in index) if readable(w)])
+        distinct = [w for w in dict.fromkeys(w for words in split for w in words) if readable(w)]
+        tokens = {w: np.asarray(ids, dtype=np.int64) for w, ids in zip(distinct, self.token_ids(distinct), strict=True)}
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, words in enumerate(split):
-            ids = [index[w] for w in words if w in index]
-            if ids:
-                tokens = np.concatenate([self.word_tokens[i] for i in ids])
-                if tokens.size:
-                    out[row] = self.embedding[tokens].mean(axis=0, dtype=np.float32)
+            found = [tokens[w] for w in words if w in tokens]
+            if found:
+                ids = np.concatenate(found)
+                if ids.size:
+                    out[row] = self.embedding[ids].mean(axis=0, dtype=np.float32)
         return out
 
 
