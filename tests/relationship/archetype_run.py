@@ -46,8 +46,8 @@ class LabelClassifier:
                 if label:
                     self._by_text[(m.text, same_person(m.sender, owner))] = label
 
-    def classify(self, messages: Sequence[MessageToRead]) -> list[tuple[Match, ...]]:
-        """The labelled intents and fit signals of each message (none for an unlabelled one)."""
+    def classify(self, messages: Sequence[MessageToRead], *, remember: bool = True) -> list[tuple[Match, ...]]:
+        """The labelled intents and fit signals of each message (none for an unlabelled one); nothing to remember."""
         out = []
         for m in messages:
             label = self._by_text.get((m.text, m.is_outbound), {})
