@@ -233,3 +233,134 @@ def test_after_the_replayed_form_the_app_hears_the_real_receive() -> None:
     asyncio.run(middleware(scope, receive, send))
     assert heard == ["http.request", "http.disconnect"]
     assert sent[0]["status"] == 204
+
+
+class StateApp:
+    """Records the CSRF token handed to the app; answers with its own header, optionally without a headers key."""
+
+    def __init__(self, *, with_headers: bool = True) -> None:
+        self.token: str | None = None
+        self.with_headers = with_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.token = scope["state"]["csrf_token"]
+        start: dict[str, Any] = {"type": "http.response.start", "status": 200}
+        if self.with_headers:
+            start["headers"] = [(b"x-app", b"1")]
+        await send(start)
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _state_run(app: Any, headers: list[tuple[bytes, bytes]], **settings: Any) -> list[Message]:
+    middleware = SecurityMiddleware(app, settings=Settings(max_upload_mb=512, **settings))
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/api/v1/stats", "query_string": b"", "headers": headers}
+    asyncio.run(middleware(scope, receive, send))
+    return sent
+
+
+def _cookie_headers(value: str) -> list[tuple[bytes, bytes]]:
+    return [(b"cookie", f"{CSRF_COOKIE}={value}".encode())]
+
+
+def test_a_csrf_cookie_of_20_characters_is_kept_and_not_set_again() -> None:
+    app = StateApp()
+    sent = _state_run(app, _cookie_headers("k" * 20))
+    assert app.token == "k" * 20
+    assert sent[0]["headers"] == [(b"x-app", b"1")]
+
+
+def test_a_shorter_csrf_cookie_is_replaced_by_a_new_token_the_app_sees() -> None:
+    app = StateApp()
+    sent = _state_run(app, _cookie_headers("k" * 19))
+    assert app.token is not None
+    assert len(app.token) == 43  # 32 random bytes, URL-safe base64
+    assert app.token != "k" * 19
+    assert sent[0]["headers"] == [
+        (b"x-app", b"1"),
+        (b"set-cookie", f"{CSRF_COOKIE}={app.token}; Path=/; SameSite=Strict; HttpOnly".encode()),
+    ]
+
+
+def test_a_new_token_is_set_even_when_the_app_sends_no_headers_key() -> None:
+    app = StateApp(with_headers=False)
+    sent = _state_run(app, [])
+    assert sent[0]["headers"] == [
+        (b"set-cookie", f"{CSRF_COOKIE}={app.token}; Path=/; SameSite=Strict; HttpOnly".encode()),
+    ]
+
+
+def test_a_scope_without_headers_is_a_request_without_cookies() -> None:
+    app = StateApp()
+    middleware = SecurityMiddleware(app, settings=Settings(max_upload_mb=512))
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "query_string": b""}, receive, send))
+    assert sent[0]["status"] == 200
+    assert app.token is not None
+
+
+def test_a_bearer_header_with_extra_spaces_is_accepted() -> None:
+    app = StateApp()
+    sent = _state_run(app, [(b"authorization", f"Bearer  {TOKEN} ".encode())], access_token=TOKEN)
+    assert sent[0]["status"] == 200
+
+
+MIB = 1024 * 1024
+JSON = [(b"content-type", b"application/json")]
+
+
+def test_a_content_length_of_exactly_the_limit_is_let_through() -> None:
+    headers = [*JSON, (b"content-length", str(MIB).encode())]
+    sent, inner = _run(method="POST", path="/api/v1/imports", headers=headers, body=_form(b"x" * MIB), max_upload_mb=1)
+    assert sent[0]["status"] == 200
+    assert len(inner.body) == MIB
+
+
+def test_a_streamed_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() -> None:
+    sent, inner = _run(method="POST", path="/api/v1/imports", headers=JSON, body=_form(b"x" * MIB), max_upload_mb=1)
+    assert sent[0]["status"] == 200
+    assert len(inner.body) == MIB
+    sent, _ = _run(method="POST", path="/api/v1/imports", headers=JSON, body=_form(b"x" * MIB, b"y"), max_upload_mb=1)
+    assert sent[0]["status"] == 413
+
+
+def test_a_streamed_body_over_the_limit_in_small_chunks_is_refused() -> None:
+    chunks = [b"x" * (MIB // 4)] * 5
+    sent, _ = _run(method="POST", path="/api/v1/imports", headers=JSON, body=_form(*chunks), max_upload_mb=1)
+    assert sent[0]["status"] == 413
+    assert sent[0]["headers"][0] == (b"content-type", b"application/json")
+
+
+def test_a_body_too_large_after_the_app_answered_sends_nothing_more() -> None:
+    async def answers_first(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        while (await receive()).get("more_body"):
+            pass
+
+    middleware = SecurityMiddleware(answers_first, settings=Settings(max_upload_mb=1))
+    incoming = _form(b"x" * MIB, b"y")
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/imports", "query_string": b"", "headers": JSON}
+    asyncio.run(middleware(scope, receive, send))
+    assert [m.get("status") for m in sent] == [202]
