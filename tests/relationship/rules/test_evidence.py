@@ -63,3 +63,26 @@ def test_yes_outside_7_days_of_an_offer_is_plain_consent() -> None:
     late = [msg(20, out=True, intents=("offer",)), msg(12.9, intents=("says_yes",), id="y")]
     (item,) = infer(late, UserRecords(), now=NOW)
     assert (item.kind, item.detail) == ("consent", "says_yes")
+
+
+def test_only_their_answer_to_the_offer_is_a_yes_to_it() -> None:
+    """Their turn right after the offer answers it; once the owner has written about something else, a yes
+    answers that, not the offer (still consent, not a yes to the offer)."""
+    answered = [
+        msg(6, out=True, intents=("offer",)),
+        msg(5.9, text="hmm let me think", id="think"),
+        msg(5.5, text="ok yes, let's do it", intents=("says_yes",), id="yes"),
+    ]
+    assert [(e.message_id, e.detail) for e in infer(answered, UserRecords(), now=NOW)] == [("yes", "offer_yes")]
+    moved_on = [
+        msg(6, out=True, intents=("offer",)),
+        msg(5.9, out=True, text="anyway, how was the trip?", id="trip"),
+        msg(5.5, text="omg yes, amazing", intents=("says_yes",), id="yes"),
+    ]
+    assert [(e.message_id, e.detail) for e in infer(moved_on, UserRecords(), now=NOW)] == [("yes", "says_yes")]
+    filler_between = [
+        msg(6, out=True, intents=("offer",)),
+        msg(5.95, out=True, text="ok", meaningful=False, id="ok"),
+        msg(5.5, text="yes please", intents=("says_yes",), id="yes"),
+    ]
+    assert [(e.message_id, e.detail) for e in infer(filler_between, UserRecords(), now=NOW)] == [("yes", "offer_yes")]

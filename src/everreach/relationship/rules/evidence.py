@@ -2,9 +2,9 @@
 
 Kinds: promise (the owner's "i'll send you…"), promise_kept (a delivers_value message to them within 14 days
 after the promise), promise_broken (14 days passed without one), value_delivered (the owner's delivers_value),
-consent (their says_yes or asks_for_help; a says_yes within 7 days after the owner's offer is a yes to the
-offer), trust (their asks_opinion, refers_someone, shares_update), project and friction (their
-describes_project and describes_friction: context-card suggestions).
+consent (their says_yes or asks_for_help; a says_yes answering the owner's offer, in their turn right after it
+and within 7 days, is a yes to the offer), trust (their asks_opinion, refers_someone, shares_update), project
+and friction (their describes_project and describes_friction: context-card suggestions).
 
 An item's id is "kind:message id". A dismissed item no longer counts anywhere; dismissing a promise_kept or
 promise_broken item dismisses its promise. Dismissed items are still listed (status "dismissed") so the user
@@ -91,8 +91,21 @@ def _item(kind: str, m: MessageFacts, records: UserRecords, detail: str = "", *a
     return Evidence(eid, kind, m.id, m.sent_at, m.excerpt, detail, _status(records, eid, *also))
 
 
-def _answers_offer(m: MessageFacts, offers: Sequence[datetime]) -> bool:
-    return any(o < m.sent_at <= o + OFFER_ANSWER_WINDOW for o in offers)
+def _answer_turns(messages: Sequence[MessageFacts], offers: Sequence[datetime], *, now: datetime) -> set[str]:
+    """Their messages that answer an offer: their turn right after it (before the owner writes again), within
+    OFFER_ANSWER_WINDOW."""
+    if not offers:
+        return set()
+    ordered = sorted((m for m in messages if m.sent_at <= now and m.touch), key=lambda m: m.sent_at)
+    out: set[str] = set()
+    for o in offers:
+        for m in ordered:
+            if m.sent_at <= o:
+                continue
+            if m.sent_at > o + OFFER_ANSWER_WINDOW or m.owner_written:
+                break
+            out.add(m.id)
+    return out
 
 
 def promise_outcomes(messages: Sequence[MessageFacts], records: UserRecords, *, now: datetime) -> list[PromiseOutcome]:
@@ -125,6 +138,7 @@ def infer(messages: Sequence[MessageFacts], records: UserRecords, *, now: dateti
     if not shown:
         return []
     offers = [m.sent_at for m in shown if m.owner_written and "offer" in m.intents]
+    answers = _answer_turns(messages, offers, now=now)
     items: list[Evidence] = []
     for outcome in promise_outcomes(shown, records, now=now):
         p = outcome.promise
@@ -143,7 +157,7 @@ def infer(messages: Sequence[MessageFacts], records: UserRecords, *, now: dateti
             continue
         for intent in CONSENT_INTENTS:
             if intent in m.intents:
-                detail = OFFER_YES if intent == "says_yes" and _answers_offer(m, offers) else intent
+                detail = OFFER_YES if intent == "says_yes" and m.id in answers else intent
                 items.append(_item("consent", m, records, detail))
                 break
         for intent in TRUST_INTENTS:
