@@ -252,6 +252,12 @@ def stale_count(session: Session, *, classifier: Classifier | None = None) -> in
     return int(session.scalar(query) or 0)
 
 
+def _readable_messages(session: Session) -> int:
+    """Messages a features row is kept for: those with a contact and a time."""
+    readable = (Message.contact_id.is_not(None), Message.sent_at.is_not(None))
+    return int(session.scalar(select(func.count()).select_from(Message).where(*readable)) or 0)
+
+
 def needs_reading(session: Session) -> bool:
     """Some message has no stored features, or was read by other signals or reading rules than today's (what
     `rebuild(stale_only=True)` would read again). Cheap, without training a classifier: one count of each
@@ -260,11 +266,8 @@ def needs_reading(session: Session) -> bool:
     from everreach.understanding.model import MODEL_NAME
     from everreach.understanding.signals import active_signals
 
-    messages = session.scalar(
-        select(func.count()).select_from(Message).where(Message.contact_id.is_not(None), Message.sent_at.is_not(None))
-    )
     stored = session.scalar(select(func.count()).select_from(MessageFeature))
-    if (stored or 0) < (messages or 0):
+    if (stored or 0) < _readable_messages(session):
         return True
     key = reading_key_of(build_definitions(tuple(active_signals(session))).key(MODEL_NAME))
     return session.scalar(select(MessageFeature.message_id).where(MessageFeature.model_key != key).limit(1)) is not None
@@ -286,9 +289,7 @@ class FeatureSummary:
 def feature_summary(session: Session, *, classifier: Classifier | None = None) -> FeatureSummary:
     """Counts over message_features and the messages they are read from."""
     classifier = classifier or classifier_for(session)
-    messages = session.scalar(
-        select(func.count()).select_from(Message).where(Message.contact_id.is_not(None), Message.sent_at.is_not(None))
-    )
+    messages = _readable_messages(session)
     counts = session.execute(
         select(
             func.count(),
@@ -298,7 +299,7 @@ def feature_summary(session: Session, *, classifier: Classifier | None = None) -
         ).select_from(MessageFeature)
     ).one()
     return FeatureSummary(
-        messages=int(messages or 0),
+        messages=messages,
         stored=int(counts[0]),
         stale=stale_count(session, classifier=classifier),
         meaningful=int(counts[1]),
