@@ -96,6 +96,31 @@ def test_nul_in_sender_and_participants_is_dropped(engine: Engine, tmp_path: Pat
     assert "yz" in _texts(engine)
 
 
+def test_nul_and_surrogate_in_html_links_and_media_are_scrubbed(engine: Engine, tmp_path: Path) -> None:
+    # Found by the import fuzz on PostgreSQL: a link of only a NUL left an empty text, so the stored stand-in
+    # "[share] <link>" carried the raw NUL into message_text.
+    folder = tmp_path / "messages" / "inbox" / "html_1234567"
+    folder.mkdir(parents=True)
+    block = "<div><h2>Html</h2><div><div>{inner}</div></div><div>Aug 11, 2023 2:{m} pm</div></div>"
+    blocks = [
+        block.format(inner='<a href="\x00">\x00</a>', m="19"),
+        block.format(inner='<a href="https://x.example/a\x00b">https://x.example/a\x00b</a>', m="20"),
+        block.format(inner='<img src="p\x00\ud800.jpg">', m="21"),
+    ]
+    html = f"<html><head><title>T\ud800</title></head><body>{''.join(blocks)}</body></html>"
+    (folder / "message_1.html").write_bytes(html.encode("utf-8", "surrogatepass"))
+    summary = import_export(engine, tmp_path, owner="Ana")
+    assert summary.files_with_errors == []
+    assert summary.messages_new == 3
+    texts = _texts(engine)
+    assert not any("\x00" in t for t in texts)
+    assert "[share] https://x.example/ab" in texts or "https://x.example/ab" in texts
+    with Session(engine) as s:
+        raws = [json.dumps(r) for r in s.scalars(select(Message.raw_data)) if r]
+    assert raws
+    assert not any("\\u0000" in r or "\\ud800" in r for r in raws)
+
+
 def test_non_finite_numbers_in_extras_are_dropped(engine: Engine, tmp_path: Path) -> None:
     _good(tmp_path)
     write_thread(tmp_path, "nan_1234567", [msg("Nan", T0, "x", share={"link": "l", "n": float("nan")})], other="Nan")

@@ -151,9 +151,10 @@ def _message_block(children: list[Node], tz: ZoneInfo, notes: FileNotes | None, 
         return None
     body = children[1] if len(children) > 2 else None
     raw: dict[str, object] = {}
-    media = [img.attrs.get("src", "") for img in body.walk() if img.tag == "img"] if body else []
-    videos = [v.attrs.get("src", "") for v in body.walk() if v.tag in ("video", "audio")] if body else []
-    links = [a.attrs.get("href", "") for a in body.walk() if a.tag == "a"] if body else []
+    nodes = body.walk() if body else []
+    media = [scrub.text(n.attrs.get("src", "")) for n in nodes if n.tag == "img"]
+    videos = [scrub.text(n.attrs.get("src", "")) for n in nodes if n.tag in ("video", "audio")]
+    links = [scrub.text(n.attrs.get("href", "")) for n in nodes if n.tag == "a"]
     text = body.text() if body else ""
     text, edited = strip_edited(text)
     text = clean_text(text, scrub)
