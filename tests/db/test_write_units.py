@@ -76,6 +76,7 @@ def test_a_write_unit_waits_for_the_one_running(one_contact: Engine) -> None:
     holder.start()
     assert inside.wait(10)
     with transaction(sessions, write=True) as session:
+        session.execute(text("SELECT 1"))  # its first statement waits (the lock is taken there)
         order.append("second starts")
         _append(session, "second", pause=0)
     holder.join()
@@ -112,7 +113,28 @@ def test_the_lock_is_the_one_import_batches_take(engine: Engine, engine_name: st
     if engine_name != "postgresql":
         pytest.skip("SQLite batches take SQLite's own write lock (BEGIN IMMEDIATE)")
     sessions = session_factory(engine)
-    with transaction(sessions, write=True), engine.connect() as other:
+    with transaction(sessions, write=True) as session, engine.connect() as other:
+        session.execute(text("SELECT 1"))  # the unit's first statement takes the lock
         other.execute(text("SET lock_timeout = '200ms'"))
         with pytest.raises(Exception, match="lock timeout"):
             take_write_unit_lock(other)
+
+
+def test_a_write_unit_takes_the_lock_at_its_first_statement_not_before(one_contact: Engine) -> None:
+    """A request's unit is opened on one thread and used on another: until it touches the database it holds
+    nothing, so another write unit runs meanwhile."""
+    sessions = session_factory(one_contact)
+    with transaction(sessions, write=True) as idle:
+        done = threading.Event()
+
+        def other_unit() -> None:
+            with transaction(sessions, write=True) as session:
+                _append(session, "other", pause=0)
+            done.set()
+
+        worker = threading.Thread(target=other_unit)
+        worker.start()
+        assert done.wait(10), "a write unit that has not touched the database held the lock"
+        worker.join()
+        _append(idle, "idle", pause=0)
+    assert _notes(one_contact) == ["idle", "other"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,8 +13,11 @@ from everreach.db.engine import transaction
 from everreach.http.security import UNSAFE_METHODS
 
 
-def _session(request: Request) -> Iterator[Session]:
+async def _session(request: Request) -> AsyncIterator[Session]:
     """A session that commits when the handler succeeds and rolls back when it raises.
+
+    Made and committed on the event loop (a commit is short; a thread hand-off each way is not, and a write
+    unit holds the write lock until its commit), so only the handler itself runs in a worker thread.
 
     A request that may change something is a write unit (see `transaction`): the services read a row and write
     it back (a log entry appended, a queue row added unless one is open), so two at once must not interleave.
