@@ -36,6 +36,12 @@ def fts_phrase(query: str) -> str:
     return '"' + query.replace('"', '""') + '"'
 
 
+_FTS_CANDIDATES = text(
+    "SELECT count(*) FROM (SELECT 1 FROM instagram_messages_fts WHERE instagram_messages_fts MATCH :q LIMIT :cap)"
+)
+_FTS_ROWIDS = text("SELECT rowid FROM instagram_messages_fts WHERE instagram_messages_fts MATCH :q")
+
+
 def _base() -> Select[str, str, bool, datetime | None]:
     return (
         select(Contact.instagram_username, Message.message_text, Message.is_outbound, Message.sent_at)
@@ -61,19 +67,14 @@ def search_messages(session: Session, *, query: str, limit: int = 20, offset: in
         stmt = _base().where(Message.message_text.ilike(pattern, escape=ESCAPE)).limit(limit).offset(offset)
         return _hits(list(session.execute(stmt)))
     if len(query) >= 3:
-        rowids = (
-            session.execute(
-                text("SELECT rowid FROM instagram_messages_fts WHERE instagram_messages_fts MATCH :q LIMIT :cap"),
-                {"q": fts_phrase(query), "cap": CANDIDATE_CAP + 1},
-            )
-            .scalars()
-            .all()
-        )
-        if len(rowids) <= CANDIDATE_CAP:
-            if not rowids:
+        phrase = fts_phrase(query)
+        candidates = session.execute(_FTS_CANDIDATES, {"q": phrase, "cap": CANDIDATE_CAP + 1}).scalar_one()
+        if candidates <= CANDIDATE_CAP:
+            if not candidates:
                 return []
+            # The matching rowids stay inside SQLite (a subquery), rather than thousands of bound parameters.
             rowid: ColumnElement[int] = literal_column("instagram_messages.rowid")
-            stmt = _base().where(rowid.in_(list(rowids))).limit(limit).offset(offset)
+            stmt = _base().where(rowid.in_(_FTS_ROWIDS.bindparams(q=phrase))).limit(limit).offset(offset)
             return _hits(list(session.execute(stmt)))
     # SQLite's LIKE already ignores ASCII case; lower() would only cost time.
     stmt = _base().where(Message.message_text.like(pattern, escape=ESCAPE)).limit(limit).offset(offset)
