@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from everreach.seed.defaults import load_defaults
@@ -105,3 +109,20 @@ def test_typos_lower_the_similarity(matcher: Matcher) -> None:
 def test_normalisation() -> None:
     assert content_tokens("I don't know what to post") == ["not", "know", "post"]
     assert content_tokens("Honestly I ALWAYS forget to follow-up w/ ppl") == ["keep", "forget", "follow", "up", "peopl"]
+
+
+def test_a_typo_as_close_to_two_words_reads_as_the_same_one_under_every_hash_seed() -> None:
+    """'strean' is as close to 'stream' as to 'strain' (ratio 0.833): the first in word order wins, every run."""
+    script = (
+        "from everreach.understanding.lexical import Matcher\n"
+        "m = Matcher([('a', 'stream setup guide'), ('b', 'strain setup guide')])\n"
+        "print(m._typo('strean'))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for seed in range(8)
+    }  # fmt: skip
+    assert seen == {"strain"}

@@ -177,6 +177,8 @@ class Matcher:
             for t in p.tokens:
                 self._by_token.setdefault(t, []).append(i)
         self._typo_cache: dict[str, str | None] = {}
+        # In a fixed order: of two words equally close to a typo the first wins, whatever the hash seed.
+        self._vocab_order = sorted(self.vocab)
         self._signals = list(dict.fromkeys(p.signal for p in self.phrases))
         # A phrase of up to four tokens needs all of them, a longer one may miss one.
         self._need = [len(p.tokens) if len(p.tokens) <= 4 else len(p.tokens) - 1 for p in self.phrases]
@@ -188,7 +190,7 @@ class Matcher:
         # Tokens with a digit (numbers, links, handles) are never typos of a phrase word.
         if len(token) >= 4 and not any(ch.isdigit() for ch in token):
             best_ratio = 0.8
-            for v in self.vocab:
+            for v in self._vocab_order:
                 if v[0] != token[0] or abs(len(v) - len(token)) > 2 or len(v) < 4:
                     continue
                 matcher = SequenceMatcher(None, token, v)
@@ -196,7 +198,7 @@ class Matcher:
                 if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
                     continue
                 ratio = matcher.ratio()
-                if ratio >= best_ratio:
+                if ratio > best_ratio or (best is None and ratio == best_ratio):
                     best, best_ratio = v, ratio
         if len(self._typo_cache) < 100_000:
             self._typo_cache[token] = best
