@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from everreach.db.models import OutreachAttempt, OutreachItem
@@ -184,3 +184,17 @@ def test_advisory_locks_are_per_connection(engine: Engine, engine_name: str) -> 
         other.after_probe(item)
         assert mine.hold(item)  # the probe's lock ended with its transaction
         mine.release(item)
+
+
+def test_recovery_skips_a_row_locked_elsewhere(session: Session, engine: Engine, engine_name: str) -> None:
+    """A row locked by another transaction (a worker's claim, a second recovery) is skipped, not waited for."""
+    if engine_name != "postgresql":
+        pytest.skip("SQLite has no row locks (FOR UPDATE is left out)")
+    locked = _row(session, "sending", None)
+    session.commit()
+    with engine.connect() as other:
+        other.execute(select(OutreachItem.id).where(OutreachItem.id == locked).with_for_update())
+        session.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting for the lock would fail, not hang
+        assert recover_interrupted(session, FakeLocks(live=set()), now=T0) == []
+        other.rollback()
+    assert session.get(OutreachItem, locked).status == "sending"  # type: ignore[union-attr]

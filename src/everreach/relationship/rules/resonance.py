@@ -112,11 +112,12 @@ def resonance(messages: Sequence[MessageFacts], *, now: datetime) -> Component:
     value = resonance_value(s)
     if s.inbound <= 0 and s.sent <= 0:
         return Component(value, "no real conversation yet")
-    rate = f"{100 * s.replied / s.sent:.0f}%" if s.sent > 0 else "no messages of yours"
+    answers = "no messages of yours"
+    if s.sent > 0:
+        answers = f"they answer {100 * s.replied / s.sent:.0f}% of yours within 72 hours"
     reason = (
         f"their messages weigh {s.inbound:.1f} (halved per 180 days), {s.questions:.1f} with questions, "
-        f"{s.disclosures:.1f} about themselves, {s.emotions:.1f} with feelings; they answer {rate} of yours "
-        "within 72 hours"
+        f"{s.disclosures:.1f} about themselves, {s.emotions:.1f} with feelings; {answers}"
     )
     return Component(value, reason)
 
