@@ -55,6 +55,6 @@ def test_consent_reasons() -> None:
     assert c.consent(NONE, []) == Component(0, "no consent or trust signals yet")
     messages = [msg(3, intents=("asks_for_help",)), msg(2, intents=("says_yes",)), msg(1, intents=("shares_update",))]
     # asked for help 6 + opt-in 6 + one trust signal 4
-    assert c.consent(NONE, infer(messages, NONE, now=NOW)) == Component(16, "asked for help, opt in; 1 signs of trust")
+    assert c.consent(NONE, infer(messages, NONE, now=NOW)) == Component(16, "asked for help, opt in; 1 sign of trust")
     trust_only = UserRecords(trust_log=(LoggedEntry("asks_opinion"),))
-    assert c.consent(trust_only, []) == Component(4, "no consent yet; 1 signs of trust")
+    assert c.consent(trust_only, []) == Component(4, "no consent yet; 1 sign of trust")

@@ -146,7 +146,7 @@ def consent(records: UserRecords, items: Sequence[Evidence]) -> Component:
         return Component(0, "no consent or trust signals yet")
     value = clamp20(sum(CONSENT_POINTS[k] for k in kinds) + TRUST_POINTS * trust)
     shown = ", ".join(k.removeprefix("consent_").replace("_", " ") for k in kinds) or "no consent yet"
-    return Component(value, f"{shown}; {trust} signs of trust")
+    return Component(value, f"{shown}; {trust} sign{'' if trust == 1 else 's'} of trust")
 
 
 def relationship_score(values: Mapping[str, int]) -> int:
