@@ -23,6 +23,21 @@ Decisions the issue leaves open:
   are listed per file in message_problems, and the CLI then exits 1.
 """
 
-from everreach.ingest.service import FileFailure, ImportProgress, ImportSummary, MessageProblem, import_export
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from everreach.ingest.service import FileFailure, ImportProgress, ImportSummary, MessageProblem, import_export
 
 __all__ = ["FileFailure", "ImportProgress", "ImportSummary", "MessageProblem", "import_export"]
+
+
+def __getattr__(name: str) -> Any:
+    """The service loads on first use: a module that needs only `ingest.text` (the message writers) must not
+    load the whole importer (the ORM, the parsers, the classifier) with it."""
+    if name in __all__:
+        from everreach.ingest import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
