@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 from everreach.browser import page_js
 from everreach.browser.patterns import THREAD_URL, Patterns
-from everreach.browser.session import Browser
+from everreach.browser.session import READ_POLL_SECONDS, Browser
 from everreach.browser.thread import ThreadLayoutError
 from everreach.contacts.usernames import normalise_username
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = READ_POLL_SECONDS
 #: Stop loading the thread list after this many scrolls that brought no new rows.
 EMPTY_ROUNDS = 2
 
@@ -36,10 +36,13 @@ def thread_id_of(url: str) -> str | None:
 class ThreadList:
     """Rows of the current view, loaded by scrolling its scroll container."""
 
-    def __init__(self, browser: Browser, *, wait_seconds: float, settle_seconds: float) -> None:
+    def __init__(
+        self, browser: Browser, *, wait_seconds: float, settle_seconds: float, poll_seconds: float = POLL_SECONDS
+    ) -> None:
         self.browser = browser
         self.wait_seconds = wait_seconds
         self.settle_seconds = settle_seconds
+        self.poll_seconds = poll_seconds
 
     def wait_ready(self, patterns: Patterns) -> None:
         """Wait for the thread list; a clear error naming the selector when it never shows."""
@@ -65,7 +68,7 @@ class ThreadList:
             container.evaluate(page_js.SCROLL_LIST)
             deadline = time.monotonic() + self.settle_seconds
             while time.monotonic() < deadline:
-                time.sleep(POLL_SECONDS)
+                time.sleep(self.poll_seconds)
                 if int(rows.count()) > before:
                     return True
         return False
@@ -83,7 +86,7 @@ class ThreadList:
             if time.monotonic() > deadline:
                 self.browser.guard(patterns)
                 raise ThreadLayoutError(f"clicking thread row {index + 1} opened no thread (URL {page.url})")
-            time.sleep(POLL_SECONDS)
+            time.sleep(self.poll_seconds)
             thread_id = thread_id_of(str(page.url))
         self.browser.guard(patterns)
         return OpenThread(thread_id, self.username(patterns), names[0] if names else None)

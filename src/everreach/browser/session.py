@@ -59,6 +59,16 @@ class Site:
         return urljoin(self.origin, f"{username}/")
 
 
+#: How often a wait in the thread list or an open thread looks at the page again (browser_poll_seconds unset).
+READ_POLL_SECONDS = 0.05
+
+
+def poll_seconds(settings: Settings, default: float) -> float:
+    """The interval between two looks at the page: browser_poll_seconds, or the caller's default when unset."""
+    configured = settings.browser_poll_seconds
+    return default if configured is None else max(configured, 0.0)
+
+
 class Pacer:
     """Random pauses between actions, like a person (configurable; near zero in tests)."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from everreach.browser.inbox import ThreadList
 from everreach.browser.patterns import Patterns, load_patterns
 from everreach.browser.profiles import read_profile
-from everreach.browser.session import Browser, BrowserBlocked, Pacer
+from everreach.browser.session import READ_POLL_SECONDS, Browser, BrowserBlocked, Pacer, poll_seconds
 from everreach.browser.store import SyncedThread, SyncStore
 from everreach.browser.thread import ThreadLayoutError, ThreadReader
 from everreach.config import Settings
@@ -53,11 +53,11 @@ class InboxSync:
         self.settings = settings
         self.pacer = pacer or Pacer(settings)
         self.clock = clock
-        self.list = ThreadList(
-            browser, wait_seconds=settings.browser_wait_seconds, settle_seconds=settings.browser_settle_seconds
-        )
+        poll = poll_seconds(settings, READ_POLL_SECONDS)
+        self.list = ThreadList(browser, wait_seconds=settings.browser_wait_seconds,
+                               settle_seconds=settings.browser_settle_seconds, poll_seconds=poll)  # fmt: skip
         self.reader = ThreadReader(browser, self.patterns, tz=settings.timezone,
-                                   settle_seconds=settings.browser_settle_seconds)  # fmt: skip
+                                   settle_seconds=settings.browser_settle_seconds, poll_seconds=poll)  # fmt: skip
         state_file = settings.data_dir / "browser" / "sync-state.json"
         self.store = SyncStore(engine, provider="browser", state_file=state_file)
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from everreach.browser import page_js
 from everreach.browser.patterns import OUTBOUND_CENTRE_SHARE, Noise, Patterns
-from everreach.browser.session import Browser
+from everreach.browser.session import READ_POLL_SECONDS, Browser
 from everreach.browser.times import Label, Window, group_windows, parse_label
 from everreach.errors import EverReachError
 
 #: Upper bound on scroll rounds in one thread (about 40 rows load per round).
 MAX_ROUNDS = 2000
-POLL_SECONDS = 0.05
+POLL_SECONDS = READ_POLL_SECONDS
 
 
 class ThreadLayoutError(EverReachError):
@@ -136,8 +136,10 @@ def _content(lines: tuple[str, ...], noise: Noise) -> tuple[str, str, int]:
 class ThreadReader:
     """Scrolls one open thread upwards until a stored message, the history's start, or no more rows."""
 
-    def __init__(self, browser: Browser, load: Callable[[], Patterns], *, tz: str, settle_seconds: float) -> None:
+    def __init__(self, browser: Browser, load: Callable[[], Patterns], *, tz: str, settle_seconds: float,
+                 poll_seconds: float = POLL_SECONDS) -> None:  # fmt: skip
         self.browser = browser
+        self.poll_seconds = poll_seconds
         self.load = load
         self.tz = tz
         self.settle = timedelta(seconds=settle_seconds)
@@ -182,7 +184,7 @@ class ThreadReader:
         loading = patterns.selectors.get("loading")
         deadline = time.monotonic() + self.settle.total_seconds()
         while time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
+            time.sleep(self.poll_seconds)
             if loading and int(page.locator(loading).count()) > 0:
                 continue
             if self._row_count(conv) != before or self._at_start(patterns):

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     browser_settle_seconds: float = 3.0  # no new rows this long after a scroll: the end of a list
     browser_confirm_seconds: float = 4.0
     browser_recheck_seconds: float = 3.0
+    # How often a wait looks at the page again; unset: every 0.05 s while reading, every 0.1 s while sending.
+    browser_poll_seconds: float | None = None
     browser_threads_per_run: int = 50
     browser_stop_after_unchanged: int = 3
     profile_refresh_days: int = 7

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from everreach.browser.inbox import ThreadList, thread_id_of
 from everreach.browser.patterns import ENTER_SENDS, Patterns, load_patterns
-from everreach.browser.session import Browser, BrowserBlocked, Pacer
+from everreach.browser.session import READ_POLL_SECONDS, Browser, BrowserBlocked, Pacer, poll_seconds
 from everreach.browser.store import THREAD_PREFIX
 from everreach.browser.thread import PageMessage, read_rows, to_messages
 from everreach.config import Settings
@@ -107,7 +107,8 @@ class BrowserSender:
 
     def _open(self, browser: Browser, patterns: Patterns, username: str) -> None:
         threads = ThreadList(browser, wait_seconds=self.settings.browser_wait_seconds,
-                             settle_seconds=self.settings.browser_settle_seconds)  # fmt: skip
+                             settle_seconds=self.settings.browser_settle_seconds,
+                             poll_seconds=poll_seconds(self.settings, READ_POLL_SECONDS))  # fmt: skip
         thread_id = self._thread_id(username)
         if thread_id is not None:
             browser.goto(browser.site.thread(thread_id), patterns)
@@ -125,7 +126,7 @@ class BrowserSender:
         while thread_id_of(str(browser.page.url)) is None:
             if time.monotonic() > deadline:
                 raise _NotSent(f"the Message button of @{username} opened no thread")
-            time.sleep(POLL_SECONDS)
+            time.sleep(poll_seconds(self.settings, POLL_SECONDS))
         browser.guard(patterns)
         if threads.username(patterns) not in (username, None):
             raise _NotSent(f"the thread opened for @{username} belongs to someone else")
@@ -173,7 +174,7 @@ class BrowserSender:
                 break
             if time.monotonic() > deadline:
                 return SendResult.failed("delivery unknown: the sent message did not show in the thread")
-            time.sleep(POLL_SECONDS)
+            time.sleep(poll_seconds(self.settings, POLL_SECONDS))
         # A blocked action can first show as sent and then vanish: look once more.
         time.sleep(self.settings.browser_recheck_seconds)
         browser.guard(patterns)
