@@ -37,7 +37,8 @@ def driver_env(data_dir: Path, inbox_url: str) -> dict[str, str]:
         "EVERREACH_BROWSER_WAIT_SECONDS": "10",
         "EVERREACH_BROWSER_SETTLE_SECONDS": "0.5",
         "EVERREACH_BROWSER_CONFIRM_SECONDS": "5",
-        "EVERREACH_BROWSER_RECHECK_SECONDS": "0.2",
+        "EVERREACH_BROWSER_RECHECK_SECONDS": "0.05",
+        "EVERREACH_BROWSER_POLL_SECONDS": "0.01",
     }
 
 
