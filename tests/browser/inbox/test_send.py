@@ -72,7 +72,8 @@ def test_twenty_rows_twenty_bubbles_and_an_edited_selector_applies_at_once(
     seeded(engine)
     fake = start_fake(make_threads(20, 6, now=now_utc(), views={}))  # type: ignore[operator]
     monkeypatch.setenv("EVERREACH_DATABASE_URL", db_url)
-    settings = point_at(fake)  # type: ignore[operator]
+    # The first send waits browser_wait_seconds for the textbox that is gone: 3 s, not the fixture's 10.
+    settings = point_at(fake).model_copy(update={"browser_wait_seconds": 3.0})  # type: ignore[operator]
     users = [t.username for t in fake.threads.values()]
     texts = _queue(engine, users, 1)
     fake.modes.add("textbox_changed")  # the page changed: the seeded textbox selector no longer matches
