@@ -12,7 +12,7 @@ from typing import Any
 from everreach.browser import page_js
 from everreach.browser.patterns import OUTBOUND_CENTRE_SHARE, Noise, Patterns
 from everreach.browser.session import READ_POLL_SECONDS, Browser
-from everreach.browser.times import Label, Window, group_windows, parse_label
+from everreach.browser.times import Label, Window, group_windows, parse_label, resolve_repeated
 from everreach.errors import EverReachError
 
 #: Upper bound on scroll rounds in one thread (about 40 rows load per round).
@@ -100,7 +100,7 @@ def to_messages(rows: list[PageRow], noise: Noise, *, now: datetime, tz: str, co
         groups[-1][1].append(row)
     if not complete:
         groups = groups[1:]
-    windows = group_windows([g[0] for g in groups], now=now)
+    windows = group_windows(resolve_repeated([g[0] for g in groups]), now=now)
     messages: list[PageMessage] = []
     for (_label, members), window in zip(groups, windows, strict=True):
         position = 0

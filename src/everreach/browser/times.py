@@ -3,7 +3,10 @@
 Labels seen on the page (English, early 2026): "12:56 PM" (today), "Yesterday 3:12 PM", "Yesterday",
 "Thu 6:14 PM" (this week), "Jan 1, 5:32 PM" (this year), "Jan 1, 2026, 5:32 PM", "8/24/25, 3:36 PM",
 "8/24/25", "January 1, 2026". Relative labels are resolved against the sync's clock in the user's time zone.
-A label gives the start of its group to the minute (or the day, when it has no time of day).
+A label gives the start of its group to the minute (or the day, when it has no time of day). A wall-clock
+time the autumn clock change shows twice (1:30 AM, once in summer time and once an hour later) has two
+readings: the label's span then covers both, and `resolve_repeated` picks one when the labels around it
+show which (a group's start is never before the older group's, nor after the newer group's).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class Label:
     start: datetime
     precision: timedelta
     text: str
+    #: The later of two readings of a wall-clock time shown twice (the autumn clock change), else None.
+    later: datetime | None = None
 
     @property
     def end(self) -> datetime:
@@ -62,8 +67,33 @@ def parse_label(text: str, *, now: datetime, tz: str) -> Label | None:
     day = _day(rest, local_now.date())
     if day is None:
         return None
-    local = datetime.combine(day, clock or time(0, 0), tzinfo=zone)
-    return Label(local.astimezone(UTC), MINUTE if clock else DAY, raw)
+    if clock is None:  # the whole local day, 23 or 25 hours long on a clock-change day
+        start = datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+        return Label(start, datetime.combine(day + DAY, time(0, 0), tzinfo=zone).astimezone(UTC) - start, raw)
+    first = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    second = datetime.combine(day, clock, tzinfo=zone).replace(fold=1).astimezone(UTC)
+    if second > first:  # shown twice: the label may mean either
+        return Label(first, second - first + MINUTE, raw, later=second)
+    return Label(min(first, second), MINUTE, raw)
+
+
+def resolve_repeated(labels: list[Label | None]) -> list[Label | None]:
+    """Labels oldest first, each repeated wall-clock time read as the one reading its neighbours allow.
+
+    When the older label's start is after the first reading, it is the second; when the newer label's start
+    is before the second reading, it is the first; otherwise the label keeps the span of both.
+    """
+    out = list(labels)
+    for i, label in enumerate(out):
+        if label is None or label.later is None:
+            continue
+        older = next((lb for lb in reversed(out[:i]) if lb is not None), None)
+        newer = next((lb for lb in out[i + 1 :] if lb is not None), None)
+        if older is not None and older.start > label.start:
+            out[i] = Label(label.later, MINUTE, label.text)
+        elif newer is not None and (newer.later or newer.start) < label.later:
+            out[i] = Label(label.start, MINUTE, label.text)
+    return out
 
 
 def _day(rest: str, today: date) -> date | None:

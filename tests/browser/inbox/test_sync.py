@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -26,10 +27,20 @@ pytestmark = pytest.mark.browser
 NOISE = {"Seen", "Edited", "Replied to you", "Original message:", "View profile", "Loading..."}
 
 
+def _first_reading(at: datetime) -> datetime:
+    """The earliest instant the local wall-clock time of `at` can mean (itself, unless it is shown twice)."""
+    local = at.astimezone(ZoneInfo(TZ))
+    return min(at, local.replace(fold=0).astimezone(UTC))
+
+
 def windows(thread: FakeThread, now: object) -> list[tuple[object, object]]:
-    """The true window of each message: its group's first time (to the minute) to the next group's."""
+    """The true window of each message: its group's first time (to the minute) to the next group's.
+
+    A group whose label is a wall-clock time shown twice (the autumn clock change) may start at the earlier
+    reading, when the labels around it do not tell which (everreach.browser.times.resolve_repeated).
+    """
     starts = groups(thread.messages)
-    floor = [thread.messages[s].at.replace(second=0, microsecond=0) for s in starts]
+    floor = [_first_reading(thread.messages[s].at.replace(second=0, microsecond=0)) for s in starts]
     out = []
     for g, s in enumerate(starts):
         end = floor[g + 1] + timedelta(minutes=1) if g + 1 < len(starts) else now + timedelta(minutes=2)  # type: ignore[operator]
