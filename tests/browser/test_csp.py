@@ -32,7 +32,9 @@ def test_import_page_inline_script_and_htmx_polling_run(server: str, page: Any) 
     page.goto(server + "/import")
     page.set_input_files("#file", files=[{"name": "x.txt", "mimeType": "text/plain", "buffer": b"not an export"}])
     page.click("#upload-form button[type=submit]")
-    page.wait_for_function("document.getElementById('upload-status').textContent.length > 0")
+    # A selector wait, not wait_for_function: Playwright polls a string predicate with eval, which the CSP
+    # (rightly) refuses whenever the first look does not already find the status text.
+    page.wait_for_selector("#upload-status:not(:empty)")
     # the inline handler ran (an XHR upload, not a page navigation): the page is still the import page
     assert page.url.endswith("/import")
     assert page.violations == []
