@@ -116,3 +116,43 @@ def test_the_app_is_gated_with_a_connection_for_every_admitted_request(db_url: s
     assert any(m.cls is AdmissionGate for m in app.user_middleware)
     assert app.state.engine.pool.size() + POOL["max_overflow"] >= MAX_IN_APP
     assert MAX_IN_APP < 40  # under the worker-thread pool (anyio's default 40 threads)
+
+
+def test_a_change_goes_ahead_of_the_reads_waiting_for_a_place() -> None:
+    inner = Recorder()
+    gate = AdmissionGate(inner, limit=1, writes=2)
+
+    async def run() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://127.0.0.1") as client:
+            first = asyncio.create_task(client.get("/r0"))
+            await asyncio.sleep(0.002)  # r0 is inside; the rest wait
+            reads = []
+            for i in range(1, 4):
+                reads.append(asyncio.create_task(client.get(f"/r{i}")))
+                await asyncio.sleep(0.001)
+            change = asyncio.create_task(client.post("/w"))
+            answers = await asyncio.gather(first, *reads, change)
+            assert [r.status_code for r in answers] == [200] * 5
+
+    asyncio.run(run())
+    assert inner.most == 1
+    assert inner.order == ["/r0", "/w", "/r1", "/r2", "/r3"]  # the reads keep their own order
+
+
+def test_a_waiting_client_that_goes_away_leaves_no_place_taken() -> None:
+    inner = Recorder()
+    gate = AdmissionGate(inner, limit=1)
+
+    async def run() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://127.0.0.1") as client:
+            first = asyncio.create_task(client.get("/r0"))
+            await asyncio.sleep(0.002)
+            gone = asyncio.create_task(client.get("/gone"))
+            await asyncio.sleep(0.001)
+            gone.cancel()
+            await first
+            assert (await client.get("/after")).status_code == 200
+
+    asyncio.run(run())
+    assert "/gone" not in inner.order
+    assert inner.order == ["/r0", "/after"]
