@@ -29,10 +29,11 @@ from everreach.http.security import UNSAFE_METHODS
 #: Requests inside the app at once: under the worker-thread pool's 40 (each holds at most one thread at a time),
 #: and no more than the database pool's connections (http.app.POOL). Few, because the work is CPU in one
 #: process: more requests inside only share the interpreter lock, and a write unit then holds its turn for
-#: its CPU time times the number inside. bench/api_load, 32 clients without pause on 100k contacts: 8 inside
-#: served 69 req/s on PostgreSQL (24: 50) and 76 on SQLite (24: 67), writes' median 1.0-1.6 s (24: 2.6-4.8 s);
-#: 4 was no better than 8.
-MAX_IN_APP = 8
+#: its CPU time times the number inside. Measured (bench/api_load data, 32 clients without pause, 100k
+#: contacts, quiet machine, 2026-12-02): 8 inside served 208-217 req/s on SQLite and 193-198 on PostgreSQL,
+#: 3 inside 245-253 and 214-218 (server CPU per request 5.0 ms against 6.1 on SQLite); 2 was as good on
+#: SQLite and worse on PostgreSQL, and would let two changes waiting for an outside writer hold every place.
+MAX_IN_APP = 3
 #: Changes inside the app at once (they take the write turn one at a time anyway).
 MAX_WRITES_IN_APP = 2
 
