@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import Result
 
@@ -125,6 +126,24 @@ def test_failed_send_stays_failed_until_the_user_retries(engine: Engine, session
     assert len(srv.received) == 2
 
 
+def _backend_pid(conn: Connection) -> int | None:
+    """PostgreSQL: the server process behind the connection (its advisory locks die with it)."""
+    return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() if conn.dialect.name == "postgresql" else None
+
+
+def _wait_until_gone(engine: Engine, backend: int | None) -> None:
+    """A closed socket ends its PostgreSQL backend a moment later, not at once: wait for it (up to 10 s)."""
+    if backend is None:
+        return
+    deadline = time.monotonic() + 10
+    with engine.connect() as conn:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+        while conn.execute(query, {"pid": backend}).scalar_one():
+            assert time.monotonic() < deadline, f"backend {backend} still alive 10 s after its socket closed"
+            conn.rollback()
+            time.sleep(0.02)
+
+
 def test_interrupted_claim_fails_and_is_never_resent(engine: Engine, session: Session, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     config.configure(**open_pacing(dry_run_path=out))
@@ -144,10 +163,12 @@ def test_interrupted_claim_fails_and_is_never_resent(engine: Engine, session: Se
         assert _row(session, item.id).status == "sending"
         session.rollback()
         # Death: the connection (PostgreSQL advisory lock) and the file lock (SQLite) go away.
+        backend = _backend_pid(crashed.db.conn)
         crashed.db.conn.invalidate()
         crashed.db.conn.close()
         for fd in list(getattr(crashed.db.locks, "_fds", {}).values()):
             os.close(fd)
+        _wait_until_gone(engine, backend)
         step = other.step()
         assert step.recovered == [item.id]
         assert other.step().kind == "idle"
