@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from everreach.browser.inbox import ThreadList
 from everreach.browser.patterns import SELECTOR_USES, Patterns, load_patterns
-from everreach.browser.session import READ_POLL_SECONDS, Browser, poll_seconds
+from everreach.browser.session import Browser, poll_seconds
 from everreach.config import Settings
 
 
@@ -50,7 +50,7 @@ def check_selectors(engine: Engine, settings: Settings, *, headless: bool | None
         browser.goto(browser.site.inbox, patterns)
         thread_list = ThreadList(browser, wait_seconds=settings.browser_wait_seconds,
                                  settle_seconds=settings.browser_settle_seconds,
-                                 poll_seconds=poll_seconds(settings, READ_POLL_SECONDS))  # fmt: skip
+                                 poll_seconds=poll_seconds(settings))  # fmt: skip
         with contextlib.suppress(Exception):  # an empty or broken list is reported below, by key
             thread_list.wait_ready(patterns)
             thread_list.rows(patterns).first.wait_for(state="attached")

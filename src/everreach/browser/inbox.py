@@ -13,7 +13,6 @@ from everreach.browser.session import READ_POLL_SECONDS, Browser
 from everreach.browser.thread import ThreadLayoutError
 from everreach.contacts.usernames import normalise_username
 
-POLL_SECONDS = READ_POLL_SECONDS
 #: Stop loading the thread list after this many scrolls that brought no new rows.
 EMPTY_ROUNDS = 2
 
@@ -37,7 +36,7 @@ class ThreadList:
     """Rows of the current view, loaded by scrolling its scroll container."""
 
     def __init__(
-        self, browser: Browser, *, wait_seconds: float, settle_seconds: float, poll_seconds: float = POLL_SECONDS
+        self, browser: Browser, *, wait_seconds: float, settle_seconds: float, poll_seconds: float = READ_POLL_SECONDS
     ) -> None:
         self.browser = browser
         self.wait_seconds = wait_seconds

@@ -63,7 +63,7 @@ class Site:
 READ_POLL_SECONDS = 0.05
 
 
-def poll_seconds(settings: Settings, default: float) -> float:
+def poll_seconds(settings: Settings, default: float = READ_POLL_SECONDS) -> float:
     """The interval between two looks at the page: browser_poll_seconds, or the caller's default when unset."""
     configured = settings.browser_poll_seconds
     return default if configured is None else max(configured, 0.0)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from everreach.browser.inbox import ThreadList
 from everreach.browser.patterns import Patterns, load_patterns
 from everreach.browser.profiles import read_profile
-from everreach.browser.session import READ_POLL_SECONDS, Browser, BrowserBlocked, Pacer, poll_seconds
+from everreach.browser.session import Browser, BrowserBlocked, Pacer, poll_seconds
 from everreach.browser.store import SyncedThread, SyncStore
 from everreach.browser.thread import ThreadLayoutError, ThreadReader
 from everreach.config import Settings
@@ -53,7 +53,7 @@ class InboxSync:
         self.settings = settings
         self.pacer = pacer or Pacer(settings)
         self.clock = clock
-        poll = poll_seconds(settings, READ_POLL_SECONDS)
+        poll = poll_seconds(settings)
         self.list = ThreadList(browser, wait_seconds=settings.browser_wait_seconds,
                                settle_seconds=settings.browser_settle_seconds, poll_seconds=poll)  # fmt: skip
         self.reader = ThreadReader(browser, self.patterns, tz=settings.timezone,

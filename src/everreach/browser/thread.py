@@ -17,7 +17,6 @@ from everreach.errors import EverReachError
 
 #: Upper bound on scroll rounds in one thread (about 40 rows load per round).
 MAX_ROUNDS = 2000
-POLL_SECONDS = READ_POLL_SECONDS
 
 
 class ThreadLayoutError(EverReachError):
@@ -137,7 +136,7 @@ class ThreadReader:
     """Scrolls one open thread upwards until a stored message, the history's start, or no more rows."""
 
     def __init__(self, browser: Browser, load: Callable[[], Patterns], *, tz: str, settle_seconds: float,
-                 poll_seconds: float = POLL_SECONDS) -> None:  # fmt: skip
+                 poll_seconds: float = READ_POLL_SECONDS) -> None:  # fmt: skip
         self.browser = browser
         self.poll_seconds = poll_seconds
         self.load = load

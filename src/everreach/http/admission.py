@@ -74,7 +74,7 @@ class _Places:
 
 
 class AdmissionGate:
-    """ASGI middleware: a first-come, first-served gate in front of the app (HTTP requests only)."""
+    """ASGI middleware: a gate in front of the app (HTTP requests only), first come first served, changes first."""
 
     def __init__(self, app: ASGIApp, *, limit: int = MAX_IN_APP, writes: int = MAX_WRITES_IN_APP) -> None:
         self.app = app

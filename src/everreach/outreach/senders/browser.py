@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from everreach.browser.inbox import ThreadList, thread_id_of
 from everreach.browser.patterns import ENTER_SENDS, Patterns, load_patterns
-from everreach.browser.session import READ_POLL_SECONDS, Browser, BrowserBlocked, Pacer, poll_seconds
+from everreach.browser.session import Browser, BrowserBlocked, Pacer, poll_seconds
 from everreach.browser.store import THREAD_PREFIX
 from everreach.browser.thread import PageMessage, read_rows, to_messages
 from everreach.config import Settings
@@ -108,7 +108,7 @@ class BrowserSender:
     def _open(self, browser: Browser, patterns: Patterns, username: str) -> None:
         threads = ThreadList(browser, wait_seconds=self.settings.browser_wait_seconds,
                              settle_seconds=self.settings.browser_settle_seconds,
-                             poll_seconds=poll_seconds(self.settings, READ_POLL_SECONDS))  # fmt: skip
+                             poll_seconds=poll_seconds(self.settings))  # fmt: skip
         thread_id = self._thread_id(username)
         if thread_id is not None:
             browser.goto(browser.site.thread(thread_id), patterns)
