@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import signal
+import statistics
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine, and_, func, select, text
@@ -16,24 +19,48 @@ from everreach.db.models_derived import ContactRank
 _FORK = multiprocessing.get_context("fork")
 
 
-def run_and_kill(target: Callable[[], None], *, after: float) -> bool:
-    """Run `target` in a forked child and SIGKILL it `after` seconds in; True when it was still running.
+def run_and_kill(target: Callable[[], None], *, after: float | None) -> float | None:
+    """Run `target` in a forked child and SIGKILL it `after` seconds in (never when None).
 
+    Returns None when the child was killed while still running, else how long it took to finish on its own.
     Forking (rather than starting a new interpreter) puts the kill inside the real work instead of inside
     Python's start-up, so the random points spread over the import or the worker's sends.
     """
+    started = time.perf_counter()
     child = _FORK.Process(target=target, daemon=True)
     child.start()
     child.join(after)
+    elapsed = time.perf_counter() - started
     killed = child.is_alive()
     if killed:
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
     child.join(30)
     assert not child.is_alive(), "the child survived SIGKILL"
-    if not killed:
-        assert child.exitcode == 0, f"the child failed on its own (exit {child.exitcode})"
-    return killed
+    if killed:
+        return None
+    assert child.exitcode == 0, f"the child failed on its own (exit {child.exitcode})"
+    return elapsed
+
+
+class KillPoints:
+    """Seeded random kill times over the length of a whole run in a forked child.
+
+    The length is the median of every whole run seen so far (the calibration runs, then each trial the child
+    finished before its kill): one slow measurement on a busy machine would otherwise put most kills after the
+    end, and the trials would run out before enough of them landed mid-way.
+    """
+
+    def __init__(self, seed: int, whole_runs: list[float]) -> None:
+        assert whole_runs, "at least one whole run to measure"
+        self._rng = random.Random(seed)
+        self._runs = list(whole_runs)
+
+    def next(self) -> float:
+        return self._rng.uniform(0.0, statistics.median(self._runs))
+
+    def finished(self, elapsed: float) -> None:
+        self._runs.append(elapsed)
 
 
 def reset(engine: Engine) -> None:

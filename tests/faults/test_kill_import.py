@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from sqlalchemy import Engine
 from everreach.db.engine import make_engine
 from everreach.ingest import import_export
 from everreach.ingest.synthetic import SyntheticManifest, generate_export
-from tests.faults.common import assert_consistent, counts, reset, run_and_kill
+from tests.faults.common import KillPoints, assert_consistent, counts, reset, run_and_kill
 
 #: Trials that really killed the import mid-way (a child that finished first does not count).
 KILLS = 20
@@ -36,19 +34,26 @@ def test_kill_during_import(db_url: str, engine: Engine, export: tuple[Path, Syn
     assert clean.ok
     reference = counts(engine)
     assert reference["instagram_messages"] == clean.messages_new > 0
-    reset(engine)
-    started = time.perf_counter()  # a warm run, like the forked children's
-    import_export(engine, folder, owner=manifest.owner, batch_rows=40)
-    duration = time.perf_counter() - started
+    whole_runs: list[float] = []  # in forked children, like the trials', after the warm run above
+    for _ in range(3):
+        reset(engine)
+        elapsed = run_and_kill(lambda: _import_in_child(db_url, folder, manifest.owner), after=None)
+        assert elapsed is not None
+        assert counts(engine) == reference
+        whole_runs.append(elapsed)
 
-    rng = random.Random(20240229)
+    points = KillPoints(20240229, whole_runs)
     killed = trials = 0
     while killed < KILLS:
         trials += 1
         assert trials <= 3 * KILLS, f"only {killed} of {trials} trials killed the import mid-way"
         reset(engine)
-        delay = rng.uniform(0.0, duration)
-        killed += run_and_kill(lambda: _import_in_child(db_url, folder, manifest.owner), after=delay)
+        delay = points.next()
+        finished = run_and_kill(lambda: _import_in_child(db_url, folder, manifest.owner), after=delay)
+        if finished is None:
+            killed += 1
+        else:
+            points.finished(finished)
         assert_consistent(engine)
         rerun = import_export(engine, folder, owner=manifest.owner, batch_rows=40)
         assert rerun.ok, rerun.files_with_errors

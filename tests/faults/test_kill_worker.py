@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
-import time
 import uuid
 from collections import Counter
 from functools import partial
@@ -18,7 +16,7 @@ from everreach.db.models import Contact, OutreachAttempt, OutreachItem
 from everreach.outreach.claims import INTERRUPTED
 from everreach.outreach.senders import make_sender
 from everreach.outreach.worker import Worker
-from tests.faults.common import assert_consistent, reset, run_and_kill
+from tests.faults.common import KillPoints, assert_consistent, reset, run_and_kill
 
 KILLS = 20
 ROWS = 8
@@ -66,17 +64,22 @@ def _sent_ids(outbox: Path) -> Counter[uuid.UUID]:
 
 
 def test_kill_during_worker(db_url: str, engine: Engine, tmp_path: Path) -> None:
-    # Two warm runs: the kills are drawn over the second one's length (the first also pays one-off set-up,
-    # which the forked trials inherit already done, so over it most kills would land after the end).
-    for run in ("warm-1", "warm-2"):
+    # A warm run here pays the one-off set-up, which the forked children inherit already done; then three whole
+    # runs in forked children, like the trials', measure how long a run is, so the kills land inside it.
+    whole_runs: list[float] = []
+    for run in ("warm", "whole-1", "whole-2", "whole-3"):
         reset(engine)
         _fill(engine)
-        started = time.perf_counter()
-        _drain(db_url, tmp_path / f"{run}.jsonl")
-        duration = time.perf_counter() - started
-        assert sum(_sent_ids(tmp_path / f"{run}.jsonl").values()) == ROWS
+        outbox = tmp_path / f"{run}.jsonl"
+        if run == "warm":
+            _drain(db_url, outbox)
+        else:
+            elapsed = run_and_kill(partial(_drain, db_url, outbox), after=None)
+            assert elapsed is not None
+            whole_runs.append(elapsed)
+        assert sum(_sent_ids(outbox).values()) == ROWS
 
-    rng = random.Random(1337)
+    points = KillPoints(1337, whole_runs)
     killed = trials = 0
     while killed < KILLS:
         trials += 1
@@ -84,8 +87,11 @@ def test_kill_during_worker(db_url: str, engine: Engine, tmp_path: Path) -> None
         reset(engine)
         expected = _fill(engine)
         outbox = tmp_path / f"outbox-{trials}.jsonl"
-        delay = rng.uniform(0.0, duration)
-        killed += run_and_kill(partial(_drain, db_url, outbox), after=delay)
+        finished = run_and_kill(partial(_drain, db_url, outbox), after=points.next())
+        if finished is None:
+            killed += 1
+        else:
+            points.finished(finished)
         assert_consistent(engine)
         _drain(db_url, outbox)  # the next worker recovers the interrupted claim and sends the rest
         assert_consistent(engine)
