@@ -27,7 +27,7 @@ async def _session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:  # a coroutine: no thread-pool trip
     settings: Settings = request.app.state.settings
     return settings
 

@@ -1,9 +1,8 @@
 """Every JSON route under /api/v1."""
 
-from fastapi import APIRouter
-
+from everreach.http import routes
 from everreach.http.api import catalog, contacts, evidence, imports, messages, queue
 
-router = APIRouter(prefix="/api/v1")
+router = routes.router(prefix="/api/v1")
 for module in (contacts, evidence, messages, queue, catalog, imports):
     router.include_router(module.router)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
 from everreach.catalog import service as catalog
 from everreach.catalog.schemas import (
     FitSignalCreate,
@@ -20,9 +18,10 @@ from everreach.catalog.schemas import (
     TemplateRead,
     TemplateUpdate,
 )
+from everreach.http import routes
 from everreach.http.deps import DbSession
 
-router = APIRouter(tags=["settings"])
+router = routes.router(tags=["settings"])
 
 
 @router.get("/patterns", response_model=list[PatternRead])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from everreach.contacts import lookup
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.messages.schemas import SearchHit
 from everreach.messages.search import search_messages
@@ -25,7 +26,7 @@ from everreach.relationship.schemas import (
     WeeklyTasks,
 )
 
-router = APIRouter()
+router = routes.router()
 Username = Annotated[str, Path(min_length=1, max_length=100)]
 Note = Field(default="", max_length=5000)
 Stage = Literal[STAGES]  # type: ignore[valid-type]

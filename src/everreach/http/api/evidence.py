@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import BaseModel
 
+from everreach.http import routes
 from everreach.http.api.contacts import Username
 from everreach.http.deps import DbSession
 from everreach.relationship.coach import coach_notes
 from everreach.relationship.evidence import evidence_report, review
 from everreach.relationship.schemas import CoachReport, EvidenceItem, EvidenceReport
 
-router = APIRouter()
+router = routes.router()
 ItemRef = Annotated[str, Path(min_length=1, max_length=200, description="The item's number, short id or id.")]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Request, UploadFile
+from fastapi import File, Path, Request, UploadFile
 
+from everreach.http import routes
 from everreach.ingest.jobs import ImportJobRead, ImportJobs
 
-router = APIRouter(prefix="/imports", tags=["import"])
+router = routes.router(prefix="/imports", tags=["import"])
 JobId = Annotated[str, Path(min_length=1, max_length=64)]
 
 

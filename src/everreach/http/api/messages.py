@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from everreach.contacts.identity import link_username
 from everreach.contacts.schemas import LinkIdentity
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.messages.reads import messages_of
 from everreach.messages.schemas import MessageRead
 from everreach.relationship.schemas import Stats
 from everreach.relationship.stats import stats
 
-router = APIRouter()
+router = routes.router()
 Username = Annotated[str, Path(min_length=1, max_length=100)]
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.outreach import queue
 from everreach.outreach.schemas import NextActionQueued, QueueItemCreate, QueueItemRead, QueueListing
 
-router = APIRouter(prefix="/queue", tags=["queue"])
+router = routes.router(prefix="/queue", tags=["queue"])
 QueueStatus = Literal["pending", "scheduled", "sending", "sent", "failed", "cancelled"]
 ItemId = Annotated[str, Path(min_length=4, max_length=40, description="Queue row id (or a unique prefix).")]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-router = APIRouter(include_in_schema=False)
+from everreach.http import routes
+
+router = routes.router(include_in_schema=False)
 OPENAPI_URL = "/api/v1/openapi.json"
 VENDOR = "/static/vendor"
 FAVICON = "/static/favicon.svg"

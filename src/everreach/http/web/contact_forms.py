@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from everreach.errors import NotFoundError, ValidationError
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.http.web.humanise import stage_label
 from everreach.http.web.links import contact_path, redirect_with
@@ -18,7 +19,7 @@ from everreach.http.web.people import render_contact
 from everreach.relationship import contact_details, service
 from everreach.relationship.schemas import Health
 
-router = APIRouter(include_in_schema=False)
+router = routes.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=5000)]
 OptText = Annotated[str | None, Form(max_length=5000)]
 LongText = Annotated[str, Form(max_length=20_000)]

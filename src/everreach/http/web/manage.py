@@ -6,10 +6,11 @@ import hmac
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from everreach.db.models import QUEUE_STATUSES
+from everreach.http import routes
 from everreach.http.deps import AppSettings, DbSession
 from everreach.http.security import AUTH_COOKIE, login_cookie_value
 from everreach.http.web.humanise import user_zone
@@ -21,7 +22,7 @@ from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.stage_weeks import stage_weeks
 from everreach.relationship.stats import stats as totals
 
-router = APIRouter(include_in_schema=False)
+router = routes.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=10_000)]
 #: Queue rows shown at first (waiting ones first), and with "Show all".
 QUEUE_SHOWN = 50

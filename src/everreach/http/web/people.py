@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from everreach.contacts.lookup import get_contact
 from everreach.db.models import LANES
 from everreach.errors import EverReachError
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.http.web.links import contact_path
 from everreach.http.web.render import render
@@ -27,7 +28,7 @@ from everreach.relationship.rules.stages import STAGES
 from everreach.relationship.service import CONSENT_KINDS
 from everreach.relationship.timeline import timeline
 
-router = APIRouter(include_in_schema=False)
+router = routes.router(include_in_schema=False)
 PAGE_SIZE = 50
 # Older links: /contacts?sort=username|recent|stale.
 LEGACY_SORTS = {"username": ("name", "asc"), "recent": ("touch", "desc"), "stale": ("touch", "asc")}

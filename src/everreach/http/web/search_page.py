@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.http.web.render import render
 from everreach.messages.search import search_messages
 from everreach.relationship.directory import browse_contacts
 
-router = APIRouter(include_in_schema=False)
+router = routes.router(include_in_schema=False)
 MESSAGES_PER_PAGE = 50
 CONTACTS_SHOWN = 10
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import pydantic
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from everreach.catalog import service as catalog
@@ -25,12 +25,13 @@ from everreach.catalog.schemas import (
 )
 from everreach.db.models import LANES, PATTERN_TYPES
 from everreach.errors import ValidationError
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.http.web.humanise import TEMPLATE_STAGE_LABELS, words
 from everreach.http.web.links import redirect_with
 from everreach.http.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = routes.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=10_000)]
 OptText = Annotated[str | None, Form(max_length=10_000)]
 KINDS = {"templates": "Template", "fit-signals": "Fit signal", "patterns": "Pattern"}

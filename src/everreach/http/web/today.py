@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from everreach.errors import EverReachError
+from everreach.http import routes
 from everreach.http.deps import DbSession
 from everreach.http.web.links import contact_path, redirect_with
 from everreach.http.web.render import render
@@ -16,7 +17,7 @@ from everreach.outreach.suggested import open_messages, queue_suggestion
 from everreach.relationship import queries
 from everreach.relationship.directory import rows_for, totals
 
-router = APIRouter(include_in_schema=False)
+router = routes.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=5000)]
 OptText = Annotated[str | None, Form(max_length=200)]
 FormId = Annotated[str, Query(max_length=60, pattern=r"^[A-Za-z0-9_-]*$")]

@@ -7,15 +7,16 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from everreach.http import routes
 from everreach.http.deps import AppSettings, DbSession
 from everreach.http.webhooks.signature import verify
 from everreach.messages.webhook import WebhookResult, store_events
 from everreach.messages.webhook_payload import parse_notification
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = routes.router(prefix="/webhooks", tags=["webhooks"])
 
 
 @router.get("/instagram", response_class=PlainTextResponse)
