@@ -80,3 +80,8 @@ def test_more_offer_ready_than_fit_keeps_the_highest_scores(session: Session) ->
     with session.get_bind().connect() as conn:
         assert tasks.weekly_tasks(conn, now=NOW)["offers"] == best
     assert queries.weekly_tasks(session, now=NOW).offers == best
+
+
+def test_a_walk_reads_twice_its_bucket_first_then_doubling_pages() -> None:
+    pages = tasks._pages(10)
+    assert [next(pages) for _ in range(6)] == [(20, 0), (40, 20), (80, 60), (160, 140), (200, 300), (200, 500)]

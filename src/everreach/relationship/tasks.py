@@ -13,10 +13,10 @@ each; only the rows it returns are looked up in instagram_contacts.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     Text,
     Uuid,
+    bindparam,
     column,
     exists,
     false,
@@ -79,7 +80,8 @@ OPEN_QUEUE_STATES = ("pending", "scheduled", "sending")
 BUCKET_ORDER = tuple(BUCKET_SIZES)
 #: Per bucket: the candidates' score range (low inclusive, high exclusive); rewarm is read by resonance.
 _SCORE_BUCKETS = (("micro_wins", MICRO_WINS_MIN, None), ("curiosity", CURIOSITY_MIN, MICRO_WINS_MIN))
-_PAGE = 50
+#: The largest page a bucket's walk reads at once.
+_PAGE_MOST = 200
 
 
 def _dialect(conn: Connection | Session) -> str:
@@ -107,7 +109,13 @@ def _task_row(dialect: str) -> Any:
     return select(*columns, open_message_sql(), spam_sql(dialect))
 
 
-def _by_score(dialect: str, page: int, *, low: int, high: int | None, touched_before: datetime) -> Any:
+#: The bound values of a page statement: how many rows, from where, and (score buckets) the recent-touch cut.
+_LIMIT = bindparam("page_limit", type_=Integer())
+_OFFSET = bindparam("page_offset", type_=Integer())
+_BEFORE = bindparam("touched_before", type_=UTCDateTime())
+
+
+def _by_score(dialect: str, *, low: int, high: int | None) -> Any:
     """A page of a score bucket's candidates, walked down contact_ranks (score order, spam and the recently
     touched skipped inside its own tree); only the rows returned are looked up in instagram_contacts."""
     rank = RANKS.c
@@ -119,10 +127,10 @@ def _by_score(dialect: str, page: int, *, low: int, high: int | None, touched_be
         _task_row(dialect)
         .select_from(RANKS)
         .join(CONTACTS, CONTACTS.c.id == rank.contact_id)
-        .where(*bounds, or_(touch.is_(None), touch < touched_before))
+        .where(*bounds, or_(touch.is_(None), touch < _BEFORE))
         .order_by(rank.minus_score, rank.contact_id)
-        .limit(_PAGE)
-        .offset(page * _PAGE)
+        .limit(_LIMIT)
+        .offset(_OFFSET)
     )
 
 
@@ -130,16 +138,34 @@ def _by_score(dialect: str, page: int, *, low: int, high: int | None, touched_be
 REWARM_ORDER = (func.coalesce(CONTACTS.c.resonance_score, literal_column("0")).desc(), CONTACTS.c.id)
 
 
-def _by_resonance(dialect: str, page: int, *, high: int) -> Any:
+def _by_resonance(dialect: str, *, high: int) -> Any:
     """A page of the rewarm candidates, the most resonance first: a walk down idx_contacts_rewarm, which tests
     the score on its own entries, so only the page's rows are read from instagram_contacts."""
     return (
         _task_row(dialect)
         .where(CONTACTS.c.relationship_score < high)
         .order_by(*REWARM_ORDER)
-        .limit(_PAGE)
-        .offset(page * _PAGE)
+        .limit(_LIMIT)
+        .offset(_OFFSET)
     )
+
+
+@functools.cache
+def _walks(dialect: str) -> tuple[tuple[str, Any], ...]:
+    """Each bucket's page statement, built once per dialect (building one costs more than running it: the
+    statement and its cache key), in the order the buckets are filled."""
+    walks = [(name, _by_score(dialect, low=low, high=high)) for name, low, high in _SCORE_BUCKETS]
+    return (*walks, ("rewarm", _by_resonance(dialect, high=CURIOSITY_MIN)))
+
+
+def _pages(size: int) -> Iterator[tuple[int, int]]:
+    """(limit, offset) of a bucket's successive pages: twice the bucket first (nearly every candidate fits
+    it), then each page twice the last, up to `_PAGE_MOST`."""
+    limit, offset = 2 * size, 0
+    while True:
+        yield limit, offset
+        offset += limit
+        limit = min(2 * limit, _PAGE_MOST)
 
 
 def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> dict[str, list[str]]:
@@ -152,6 +178,7 @@ def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> 
     """
     now = now or clock.utcnow()
     dialect = _dialect(conn)
+    before = now - RECENT_TOUCH
     ready = set(offer_ready_ids(conn))
     out: dict[str, list[tuple[tuple[int, str], str]]] = {name: [] for name in BUCKET_ORDER}
 
@@ -163,21 +190,17 @@ def weekly_tasks(conn: Connection | Session, *, now: datetime | None = None) -> 
                 out[name].append((bucket_sort_key(name, score=score or 0, resonance=resonance or 0, key=cid.hex),
                                   username))  # fmt: skip
 
-    def fill(name: str, page_stmt: Callable[[int], Any]) -> None:
-        page = 0
-        while len(out[name]) < BUCKET_SIZES[name]:
-            rows = conn.execute(page_stmt(page)).all()
+    def fill(name: str, statement: Any) -> None:
+        for limit, offset in _pages(BUCKET_SIZES[name]):
+            rows = conn.execute(statement, {"page_limit": limit, "page_offset": offset, "touched_before": before}).all()
             take(name, rows)
-            if len(rows) < _PAGE:
+            if len(out[name]) >= BUCKET_SIZES[name] or len(rows) < limit:
                 return
-            page += 1
 
     if ready:  # in the offers' order (score, highest first), as `take` keeps the first it can
         c = CONTACTS.c
         offers = _task_row(dialect).where(c.id.in_(sorted(ready)))
         take("offers", conn.execute(offers.order_by(func.coalesce(c.relationship_score, 0).desc(), c.id)).all())
-    before = now - RECENT_TOUCH
-    for name, low, high in _SCORE_BUCKETS:
-        fill(name, partial(_by_score, dialect, low=low, high=high, touched_before=before))
-    fill("rewarm", partial(_by_resonance, dialect, high=CURIOSITY_MIN))
+    for name, statement in _walks(dialect):
+        fill(name, statement)
     return {name: [u for _, u in sorted(found)] for name, found in out.items()}
