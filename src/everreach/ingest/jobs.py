@@ -1,7 +1,16 @@
-"""Imports started from an upload: run in a background thread, progress kept in memory for polling."""
+"""Imports started from an upload: run in a background thread of the server process that took the upload.
+
+Progress is kept in memory for polling and written to a small file per job (`<upload dir>/jobs/<id>.json`,
+replaced whole on each change), so every process of a server started with several workers (`everreach serve
+--workers N`) answers for every job, whichever took the upload. A job whose file says it is still running but
+whose process has stopped (killed, or the server restarted) reads as failed, with why. The newest `KEEP_JOBS`
+job files are kept.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import threading
 import uuid
@@ -17,6 +26,9 @@ from everreach.errors import NotFoundError, ValidationError
 from everreach.ingest.service import ImportProgress, import_export
 
 ACCEPTED_SUFFIXES = (".zip", ".json", ".html", ".htm")
+#: Finished jobs' files kept for the list of imports (the oldest go first).
+KEEP_JOBS = 50
+STOPPED = "the server process running this import stopped before it finished; upload the export again"
 
 
 class ImportJobRead(BaseModel):
@@ -34,12 +46,23 @@ class ImportJobRead(BaseModel):
     finished_at: datetime | None = None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
 class ImportJobs:
-    """The imports this app process has started (progress is per process; results are in the database)."""
+    """The imports of this server: those this process started in memory, every process's in the job files."""
 
     def __init__(self, *, sessions: sessionmaker[Session], upload_dir: Path) -> None:
         self.sessions = sessions
         self.upload_dir = upload_dir
+        self.job_dir = upload_dir / "jobs"
         self._jobs: dict[str, ImportJobRead] = {}
         self._lock = threading.Lock()
 
@@ -56,26 +79,68 @@ class ImportJobs:
             shutil.copyfileobj(stream, out, 1024 * 1024)
         with self._lock:
             self._jobs[job.id] = job
+            self._save(job)
+        self._prune()
         threading.Thread(target=self._run, args=(job.id, path), name=f"import-{job.id[:8]}", daemon=True).start()
         return job.model_copy()
 
     def get(self, job_id: str) -> ImportJobRead:
-        """A job by id."""
+        """A job by id (started by this process or another of the same server)."""
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None:
-                raise NotFoundError(f"no import {job_id!r} in this server process")
-            return job.model_copy()
+            if job is not None:
+                return job.model_copy()
+        found = self._load(self.job_dir / f"{job_id}.json") if job_id.isalnum() else None
+        if found is None:
+            raise NotFoundError(f"no import {job_id!r} on this server")
+        return found
 
     def all(self) -> list[ImportJobRead]:
         """Every job, newest first."""
+        found = {}
+        for path in self.job_dir.glob("*.json") if self.job_dir.is_dir() else ():
+            if (job := self._load(path)) is not None:
+                found[job.id] = job
         with self._lock:
-            return sorted((j.model_copy() for j in self._jobs.values()), key=lambda j: j.started_at, reverse=True)
+            found.update((j.id, j.model_copy()) for j in self._jobs.values())
+        return sorted(found.values(), key=lambda j: j.started_at, reverse=True)
 
     def _update(self, job_id: str, **changes: object) -> None:
         with self._lock:
-            job = self._jobs[job_id]
-            self._jobs[job_id] = job.model_copy(update=changes)
+            job = self._jobs[job_id].model_copy(update=changes)
+            self._jobs[job_id] = job
+            self._save(job)
+
+    def _save(self, job: ImportJobRead) -> None:
+        """Write the job's file whole (a reader never sees half of one); called under the lock."""
+        self.job_dir.mkdir(parents=True, exist_ok=True)
+        path = self.job_dir / f"{job.id}.json"
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"pid": os.getpid(), "job": job.model_dump(mode="json")}), encoding="utf-8")
+        temporary.replace(path)
+
+    def _load(self, path: Path) -> ImportJobRead | None:
+        """The job in this file (failed when its process stopped mid-way), or None when it cannot be read."""
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            job = ImportJobRead.model_validate(stored["job"])
+            pid = int(stored["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if job.state in ("queued", "running") and not _alive(pid):
+            job = job.model_copy(update={"state": "failed", "error": STOPPED})
+        return job
+
+    def _prune(self) -> None:
+        """Keep the newest KEEP_JOBS job files."""
+        dated = []
+        for path in self.job_dir.glob("*.json"):
+            try:
+                dated.append((path.stat().st_mtime, path))
+            except FileNotFoundError:  # pruned by another process just now
+                continue
+        for _, old in sorted(dated, reverse=True)[KEEP_JOBS:]:
+            old.unlink(missing_ok=True)
 
     def _run(self, job_id: str, path: Path) -> None:
         self._update(job_id, state="running", message="reading the export")

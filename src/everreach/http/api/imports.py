@@ -27,7 +27,7 @@ def upload(request: Request, file: Annotated[UploadFile, File(description="The e
 
 @router.get("", response_model=list[ImportJobRead])
 def list_imports(request: Request) -> list[ImportJobRead]:
-    """Imports started by this server process, newest first."""
+    """Imports started on this server (by any of its worker processes), newest first."""
     return jobs(request).all()
 
 
