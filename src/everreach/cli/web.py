@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Annotated
 
 import typer
@@ -26,6 +27,12 @@ def is_loopback(host: str) -> bool:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).", min=1, max=65535)] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (default 1; more serve more requests at once on more cores).", min=1, max=32
+        ),
+    ] = None,
 ) -> None:
     """Run the dashboard, JSON API (/api/v1) and Instagram webhook (/webhooks/instagram)."""
     import uvicorn
@@ -36,6 +43,7 @@ def serve(
     settings = config.get_settings()
     host = host or settings.host
     port = port or settings.port
+    workers = workers or settings.workers
     if not is_loopback(host) and not settings.access_token:
         raise ConfigError(
             f"refusing to listen on {host}: set EVERREACH_ACCESS_TOKEN first (anyone on the network could read "
@@ -44,8 +52,22 @@ def serve(
     if settings.access_token is not None and (problem := token_problem(settings.access_token)):
         raise ConfigError(weak_token_message(problem))
     refuse_missing_sqlite_file(settings.resolved_database_url())  # only db upgrade, import, seed, restore create one
-    # The Host check answers to the name the server is bound as, which the --host flag may change.
-    application = create_app(settings.model_copy(update={"host": host}))
     shown = f"[{host}]" if ":" in host else host
-    console.line(f"EverReach dashboard on http://{shown}:{port}/  (Ctrl-C stops)")
-    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
+    # The Host check answers to the name the server is bound as, which the --host flag may change.
+    settings = settings.model_copy(update={"host": host, "workers": workers})
+    if workers == 1:
+        console.line(f"EverReach dashboard on http://{shown}:{port}/  (Ctrl-C stops)")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+        return
+    # Each worker process builds its own app from the environment: hand it what this command resolved.
+    os.environ.update(
+        EVERREACH_DATABASE_URL=settings.resolved_database_url(),
+        EVERREACH_CONFIG=str(config.config_file_path()),
+        EVERREACH_HOST=host,
+        EVERREACH_WORKERS=str(workers),
+    )
+    console.line(f"EverReach dashboard on http://{shown}:{port}/  ({workers} processes; Ctrl-C stops)")
+    uvicorn.run(
+        "everreach.http.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning",
+        proxy_headers=False,
+    )  # fmt: skip

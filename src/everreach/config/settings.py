@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # web
     host: str = "127.0.0.1"
     port: int = 8000
+    # Server processes of `everreach serve` (each a Python interpreter: more use more cores, and more memory).
+    workers: int = Field(default=1, ge=1, le=32)
     access_token: str | None = None
     instagram_app_secret: str | None = None
     instagram_verify_token: str | None = None

@@ -21,7 +21,7 @@ from everreach.http.errors import install_error_handlers
 from everreach.http.headers import SecurityHeaders
 from everreach.http.hosts import HostGuard
 from everreach.http.input_guard import InputGuard, install_page_validation
-from everreach.http.login_guard import LoginThrottle
+from everreach.http.login_guard import LoginThrottle, per_process_limit
 from everreach.http.security import SecurityMiddleware
 from everreach.http.webhooks.router import router as webhook_router
 from everreach.ingest.jobs import ImportJobs
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AdmissionGate)
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityMiddleware, settings=settings)
-    app.add_middleware(LoginThrottle)
+    app.add_middleware(LoginThrottle, limit=per_process_limit(settings.workers))
     app.add_middleware(HostGuard, settings=settings)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

@@ -2,7 +2,9 @@
 
 Throttle: after `limit` wrong tokens from one client address within `window` seconds, POST /login answers 429
 (with Retry-After) until the oldest of them is older than the window; a right token clears the count. Kept in
-memory for a bounded number of addresses (the oldest are forgotten first).
+memory for a bounded number of addresses (the oldest are forgotten first). A server of several worker
+processes (`everreach serve --workers N`) gives each process its share (`per_process_limit`), so all of them
+together never allow more wrong tries than one process alone.
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ from everreach.http.replies import refuse
 
 MIN_TOKEN_LENGTH = 24
 MIN_DISTINCT_CHARACTERS = 8
+#: Wrong tokens from one address within the window before /login answers 429 (a whole server).
+LOGIN_TRIES = 5
 MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 LOGIN_PATH = "/login"
+
+
+def per_process_limit(workers: int, *, limit: int = LOGIN_TRIES) -> int:
+    """Each of `workers` processes' share of the wrong tries (at least one; the sum at most `limit`)."""
+    return max(1, limit // max(1, workers))
 
 
 def token_problem(token: str) -> str | None:
@@ -45,7 +54,7 @@ class LoginThrottle:
         self,
         app: ASGIApp,
         *,
-        limit: int = 5,
+        limit: int = LOGIN_TRIES,
         window: float = 60.0,
         max_addresses: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
