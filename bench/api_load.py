@@ -1,7 +1,8 @@
 """API under load at real rates: an open-loop minute at 200 requests/s of a realistic mix, and saturation.
 
 A real uvicorn server on 127.0.0.1 (loopback only, one process, as `everreach serve`) serves a database of
-100k contacts (quick: 10k) filled by bulk insert and settled (bench/api_data.py). Per engine:
+100k contacts (quick: 10k) filled by bulk insert and settled (bench/api_data.py). Per engine, and in a full run
+again with two server processes (`everreach serve --workers 2`, figures named "2 processes: ..."):
 - open loop: Poisson arrivals at 200/s of the mix in bench/api_mix.py (tasks, contact detail, contacts list,
   search, one write in ten) for 60 s (quick: 10 s) after a warm-up; p99 per route and overall, target under
   50 ms with no errors; the same-run baseline is the trivial route (an unrouted 404) at the same rate, and a
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import Engine, text
 
@@ -47,9 +49,12 @@ def run(*, quick: bool) -> list[Figure]:
             try:
                 upgrade(eng)
                 usernames = populate(eng, contacts=contacts)
-                with serve(url) as server:
-                    figures += _open_figures(server, eng, engine_name, usernames, open_seconds, warmup)
-                    figures += _closed_figures(server, engine_name, usernames, closed_seconds)
+                for workers in (1,) if quick else (1, 2):
+                    with serve(url, workers=workers) as server:
+                        found = _open_figures(server, eng, engine_name, usernames, open_seconds, warmup)
+                        found += _closed_figures(server, engine_name, usernames, closed_seconds)
+                    prefix = "" if workers == 1 else f"{workers} processes: "
+                    figures += [replace(f, name=prefix + f.name) for f in found]
             finally:
                 eng.dispose()
     return figures

@@ -25,9 +25,29 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def cpu_seconds(self) -> float:
-        """User + system CPU seconds the server process has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU seconds the server's processes (its workers too) have used so far (Linux /proc)."""
+        return sum(_cpu_ticks(pid) for pid in _tree(self.process.pid)) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """This process and its descendants, alive now."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found += _tree(int(child))
+    return found
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:  # gone meanwhile
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def _free_port() -> int:
@@ -37,8 +57,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str) -> Iterator[Server]:
-    """Run the app under uvicorn on 127.0.0.1 for the block, as `everreach serve` does (one process)."""
+def serve(database_url: str, *, workers: int = 1) -> Iterator[Server]:
+    """Run the app under uvicorn on 127.0.0.1 for the block, as `everreach serve [--workers N]` does."""
     port = _free_port()
     home = data_path("api_load_home")
     home.mkdir(exist_ok=True)
@@ -47,11 +67,13 @@ def serve(database_url: str) -> Iterator[Server]:
         "EVERREACH_DATABASE_URL": database_url,
         "EVERREACH_DATA_DIR": str(home),
         "EVERREACH_CONFIG": str(home / "none.toml"),
+        "EVERREACH_WORKERS": str(workers),
     }
     log = data_path("api_load_server.log").open("w")
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "everreach.http.app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers),
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process)
