@@ -96,3 +96,13 @@ def test_only_the_newest_job_files_are_kept(engine: Engine, tmp_path: Path, monk
         _finish(registry, ids[-1])
         time.sleep(0.02)  # distinct file times
     assert {p.stem for p in registry.job_dir.glob("*.json")} == set(ids[1:])
+
+
+def test_a_job_file_that_cannot_be_written_does_not_stop_the_import(engine: Engine, tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "jobs").write_text("a file where the job folder would be")  # every job file write fails
+    registry = ImportJobs(sessions=sessionmaker(bind=engine), upload_dir=uploads)
+    job = registry.start(filename="export.zip", stream=_export())
+    _finish(registry, job.id)
+    assert (registry.get(job.id).state, registry.get(job.id).error) == ("done", None)

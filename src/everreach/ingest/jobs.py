@@ -10,9 +10,11 @@ job files are kept.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +27,12 @@ from everreach.db.engine import transaction
 from everreach.errors import NotFoundError, ValidationError
 from everreach.ingest.service import ImportProgress, import_export
 
+log = logging.getLogger(__name__)
 ACCEPTED_SUFFIXES = (".zip", ".json", ".html", ".htm")
 #: Finished jobs' files kept for the list of imports (the oldest go first).
 KEEP_JOBS = 50
+#: Progress alone is written to the job's file at most this often (a state change always is).
+PROGRESS_SAVE_SECONDS = 0.25
 STOPPED = "the server process running this import stopped before it finished; upload the export again"
 
 
@@ -105,19 +110,27 @@ class ImportJobs:
             found.update((j.id, j.model_copy()) for j in self._jobs.values())
         return sorted(found.values(), key=lambda j: j.started_at, reverse=True)
 
-    def _update(self, job_id: str, **changes: object) -> None:
+    def _update(self, job_id: str, *, save: bool = True, **changes: object) -> None:
         with self._lock:
             job = self._jobs[job_id].model_copy(update=changes)
             self._jobs[job_id] = job
-            self._save(job)
+            if save:
+                self._save(job)
 
     def _save(self, job: ImportJobRead) -> None:
-        """Write the job's file whole (a reader never sees half of one); called under the lock."""
-        self.job_dir.mkdir(parents=True, exist_ok=True)
+        """Write the job's file whole (a reader never sees half of one); called under the lock.
+
+        Best effort: when the file cannot be written (a full disk, say), this process still answers for the job
+        and the import goes on; only the other processes of the server cannot see it.
+        """
         path = self.job_dir / f"{job.id}.json"
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"pid": os.getpid(), "job": job.model_dump(mode="json")}), encoding="utf-8")
-        temporary.replace(path)
+        try:
+            self.job_dir.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps({"pid": os.getpid(), "job": job.model_dump(mode="json")}), "utf-8")
+            temporary.replace(path)
+        except OSError as exc:
+            log.warning("import %s: its progress file could not be written (%s)", job.id, exc)
 
     def _load(self, path: Path) -> ImportJobRead | None:
         """The job in this file (failed when its process stopped mid-way), or None when it cannot be read."""
@@ -146,9 +159,16 @@ class ImportJobs:
         self._update(job_id, state="running", message="reading the export")
         shown = self.get(job_id).filename
 
+        saved = [0.0]
+
         def progress(p: ImportProgress) -> None:
+            now = time.monotonic()
+            save = now - saved[0] >= PROGRESS_SAVE_SECONDS or p.units_done == p.units_total
+            if save:
+                saved[0] = now
             self._update(
                 job_id,
+                save=save,
                 done=p.units_done,
                 total=p.units_total,
                 message=f"{p.messages_new} new messages · {p.current}",
