@@ -3,8 +3,8 @@
 Throttle: after `limit` wrong tokens from one client address within `window` seconds, POST /login answers 429
 (with Retry-After) until the oldest of them is older than the window; a right token clears the count. Kept in
 memory for a bounded number of addresses (the oldest are forgotten first). A server of several worker
-processes (`everreach serve --workers N`) gives each process its share (`per_process_limit`), so all of them
-together never allow more wrong tries than one process alone.
+processes (`everreach serve --workers N`) gives each process its share (`per_process_limit`), so up to five
+processes together allow no more wrong tries than one alone (more than five: one try each).
 """
 
 from __future__ import annotations
