@@ -60,3 +60,16 @@ def write_thread(
         }
         (thread_dir / f"message_{number}.json").write_text(json.dumps(doc), encoding="utf-8")
     return thread_dir
+
+
+def zipped_export(threads: list[tuple[str, list[dict[str, Any]]]]) -> bytes:
+    """An export .zip in memory: each (other person's name, messages) as one inbox thread with the owner."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i, (other, messages) in enumerate(threads):
+            doc = {"participants": [{"name": other}, {"name": OWNER}], "messages": messages}
+            archive.writestr(f"your_instagram_activity/messages/inbox/thread_{i}/message_1.json", json.dumps(doc))
+    return buffer.getvalue()

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import time
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,20 +17,14 @@ from sqlalchemy.orm import sessionmaker
 from everreach.errors import NotFoundError
 from everreach.ingest import jobs as jobs_module
 from everreach.ingest.jobs import STOPPED, ImportJobRead, ImportJobs
-from tests.ingest.helpers import OWNER, msg
+from tests.ingest.helpers import OWNER, msg, zipped_export
 
 T0 = 1_700_000_000_000
-INBOX = "your_instagram_activity/messages/inbox"
 
 
 def _export() -> io.BytesIO:
-    doc = {"participants": [{"name": "Ana"}, {"name": OWNER}],
-           "messages": [msg("Ana", T0, "how is the launch going?"), msg(OWNER, T0 + 1, "great, thanks!")]}  # fmt: skip
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{INBOX}/ana_1/message_1.json", json.dumps(doc))
-    buffer.seek(0)
-    return buffer
+    messages = [msg("Ana", T0, "how is the launch going?"), msg(OWNER, T0 + 1, "great, thanks!")]
+    return io.BytesIO(zipped_export([("Ana", messages)]))
 
 
 def _dead_pid() -> int:

@@ -7,9 +7,7 @@ traceback in the server log while the dashboard showed the import as done.
 from __future__ import annotations
 
 import io
-import json
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,19 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from everreach.db.models import Contact
 from everreach.ingest.jobs import ImportJobRead, ImportJobs
 from everreach.relationship import service
-from tests.ingest.helpers import OWNER, msg
+from tests.ingest.helpers import OWNER, msg, zipped_export
 
 T0 = 1_700_000_000_000
-INBOX = "your_instagram_activity/messages/inbox"
 
 
 def _upload(engine: Engine, tmp_path: Path) -> ImportJobRead:
-    doc = {"participants": [{"name": "Ana"}, {"name": OWNER}],
-           "messages": [msg("Ana", T0, "how is the launch going?"), msg(OWNER, T0 + 1, "great, thanks!")]}  # fmt: skip
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{INBOX}/ana_1/message_1.json", json.dumps(doc))
-    buffer.seek(0)
+    buffer = io.BytesIO(
+        zipped_export([("Ana", [msg("Ana", T0, "how is the launch going?"), msg(OWNER, T0 + 1, "great, thanks!")])])
+    )
     jobs = ImportJobs(sessions=sessionmaker(bind=engine), upload_dir=tmp_path / "uploads")
     job = jobs.start(filename="export.zip", stream=buffer)
     deadline = time.monotonic() + 60

@@ -6,10 +6,7 @@ a poll that reached another one answered 404; and each process allowed the full 
 
 from __future__ import annotations
 
-import io
-import json
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +14,10 @@ import httpx
 import pytest
 
 from everreach.http.login_guard import LOGIN_TRIES, per_process_limit
-from tests.ingest.helpers import OWNER, msg
+from tests.ingest.helpers import msg, zipped_export
 from tests.soak.processes import Processes, free_port, wait_ready
 
 TOKEN = "Zq8-lM2p_Vx7rT4wYb9nKc3s"
-INBOX = "your_instagram_activity/messages/inbox"
 
 
 def test_each_process_has_its_share_of_the_wrong_tries() -> None:
@@ -37,14 +33,10 @@ def test_an_app_of_a_two_process_server_throttles_after_its_share(make_client: A
     assert statuses == [401, 401, 429]
 
 
-def _export(tmp_path: Path, threads: int) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for i in range(threads):
-            doc = {"participants": [{"name": f"Friend {i}"}, {"name": OWNER}],
-                   "messages": [msg(f"Friend {i}", 1_700_000_000_000 + i, f"hello number {i}")]}  # fmt: skip
-            archive.writestr(f"{INBOX}/friend_{i}/message_1.json", json.dumps(doc))
-    return buffer.getvalue()
+def _export(threads: int) -> bytes:
+    return zipped_export(
+        [(f"Friend {i}", [msg(f"Friend {i}", 1_700_000_000_000 + i, f"hello number {i}")]) for i in range(threads)]
+    )
 
 
 @pytest.mark.usefixtures("engine")  # the test database, migrated
@@ -55,7 +47,7 @@ def test_every_process_answers_for_an_upload(db_url: str, tmp_path: Path) -> Non
     server, log = procs.start("serve", "serve", "--port", str(port), "--workers", "2")
     try:
         wait_ready(base_url, server, log)
-        files = {"file": ("export.zip", _export(tmp_path, 30), "application/zip")}
+        files = {"file": ("export.zip", _export(30), "application/zip")}
         with httpx.Client(base_url=base_url, timeout=30) as client:
             client.get("/api/v1/stats")  # the CSRF cookie
             headers = {"X-CSRF-Token": client.cookies["everreach_csrf"]}
