@@ -189,7 +189,11 @@ def test_worker_survives_postgres_restart(cluster: Cluster, tmp_path: Path) -> N
     worker_in_process.close()
     eng.dispose()
     assert 2 <= time.monotonic() - started < 30
-    assert re.fullmatch(r"database unavailable for 2s, giving up: .+", str(raised.value))
+    # The message gives the outage's measured length: at least the 2 s limit, more on a slow machine (the last
+    # connection try can end after it; CI once read 3 s).
+    said = re.fullmatch(r"database unavailable for (\d+)s, giving up: .+", str(raised.value))
+    assert said, raised.value
+    assert 2 <= int(said.group(1)) < 30
 
 
 def _read(log: object) -> str:
