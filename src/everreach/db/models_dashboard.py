@@ -1,4 +1,4 @@
-"""What the dashboard's reads need (migrations 0009 and 0010): the stored totals, dashboard_counts and its
+"""What the dashboard's reads need (migrations 0009 to 0011): the stored totals, dashboard_counts and its
 PostgreSQL journal (relationship/counts.py owns both), and the indexes for the contact list's stage order, the
 rewarm bucket's order, attention's order and a contact's open message in the queue.
 
@@ -59,3 +59,5 @@ Index(
 Index("idx_contacts_planned", Contact.next_planned_touch, Contact.id)
 #: Whether a contact has a message waiting: the tasks ask it of every row they show (relationship/tasks.py).
 Index("idx_outreach_contact_status", OutreachItem.contact_id, OutreachItem.status)
+#: The contact list by score walks the scored contacts highest first, ties by handle (relationship/directory.py).
+Index("idx_contacts_score_username", Contact.relationship_score.desc(), Contact.instagram_username)
