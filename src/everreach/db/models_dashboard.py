@@ -1,6 +1,6 @@
 """What the dashboard's reads need (migrations 0009 to 0011): the stored totals, dashboard_counts and its
-PostgreSQL journal (relationship/counts.py owns both), and the indexes for the contact list's stage order, the
-rewarm bucket's order, attention's order and a contact's open message in the queue.
+PostgreSQL journal (relationship/counts.py owns both), and the indexes for the contact list's stage and score
+orders, the rewarm bucket's order, attention's order and a contact's open message in the queue.
 
 Registered on the same `Base` as models.py (which imports this module at its end), so migrations, tests and
 backups see them wherever the models are loaded. The name search index is engine-specific (FTS5 on SQLite,
