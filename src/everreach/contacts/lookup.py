@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from difflib import get_close_matches
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from everreach.contacts.usernames import normalise_username
@@ -19,6 +19,8 @@ from everreach.errors import NotFoundError, ValidationError
 #: At most this many suggestions, and this many candidate rows read to choose them from.
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 2000
+#: The lookup by handle, built once (every contact page and change starts with it).
+_BY_USERNAME = select(Contact).where(Contact.instagram_username == bindparam("username"))
 
 
 class UnknownContactError(NotFoundError):
@@ -45,7 +47,7 @@ def get_contact(session: Session, *, username: str | None = None, contact_id: uu
     name = normalise_username(username)
     if not name:
         raise ValidationError("username is empty")
-    contact = session.scalar(select(Contact).where(Contact.instagram_username == name))
+    contact = session.scalar(_BY_USERNAME, {"username": name})
     if contact is None:
         raise UnknownContactError(name, suggest_usernames(session, name))
     return contact

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, insert, or_, select, type_coerce
+from sqlalchemy import Text, bindparam, cast, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,12 @@ _FACT_COLUMNS = (
 # SQLite stores UTC times as offset-free text: parsed with the offset appended, they come back aware.
 _SQLITE_FACT_COLUMNS = (*_FACT_COLUMNS[:2], _raw(_F.sent_at).concat("+00:00"), *_FACT_COLUMNS[3:])
 _FACT_ORDER = (_F.contact_id, _F.sent_at, _F.message_id)
+# Some contacts' facts, built once per engine's columns (the contact page reads one contact's on every view):
+# building the statement and its cache key on each call cost more than running it.
+_FACTS_OF = {
+    sqlite: select(*columns).where(_F.contact_id.in_(bindparam("ids", expanding=True))).order_by(*_FACT_ORDER)
+    for sqlite, columns in ((True, _SQLITE_FACT_COLUMNS), (False, _FACT_COLUMNS))
+}
 
 # -- reading ----------------------------------------------------------------------------------------------
 
@@ -70,10 +76,10 @@ class _FactBuilder:
         self.columns = _SQLITE_FACT_COLUMNS if self.sqlite else _FACT_COLUMNS
         self._keys: dict[str | None, frozenset[str]] = {None: frozenset(), "[]": frozenset()}
 
-    def rows(self, query: Any) -> Iterator[Any]:
+    def rows(self, query: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """The rows of a select over self.columns, through the Core connection (no ORM loading), fetched
         a few thousand at a time."""
-        for part in self.conn.execute(query).partitions(4096):
+        for part in self.conn.execute(query, params).partitions(4096):
             yield from part
 
     def contact(self, raw: Any) -> uuid.UUID:
@@ -108,9 +114,8 @@ def facts_for_contacts(session: Session, contact_ids: Collection[uuid.UUID]) -> 
     ids = list(out)
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        query = select(*builder.columns).where(_F.contact_id.in_(chunk)).order_by(*_FACT_ORDER)
         lists = {(cid.hex if builder.sqlite else cid): out[cid] for cid in chunk}
-        for row in builder.rows(query):
+        for row in builder.rows(_FACTS_OF[builder.sqlite], {"ids": chunk}):
             lists[row[0]].append(builder.fact(row))
     return out
 

@@ -86,15 +86,15 @@ def health(session: Session, *, username: str, now: datetime | None = None, cont
     """Score, stage, lane, the six components with reasons, the last touch and the cadence, at `now`."""
     now = now or clock.utcnow()
     row, messages, records = load_contact(session, username=username, contact=contact)
-    return health_of(row, standing(messages, records, now=now), now=now)
+    return health_of(row.instagram_username, row.display_name, standing(messages, records, now=now), now=now)
 
 
-def health_of(row: Contact, a: Standing, *, now: datetime) -> Health:
-    """The Health read of a contact row and the standing the rules gave it at `now`."""
+def health_of(username: str, display_name: str | None, a: Standing, *, now: datetime) -> Health:
+    """The Health read of a contact (its handle and display name) and the standing the rules gave it at `now`."""
     last = a.cadence.last_touch
     return Health(
-        username=row.instagram_username,
-        display_name=row.display_name,
+        username=username,
+        display_name=display_name,
         score=a.score,
         stage=a.stage,
         lane=a.lane.lane,

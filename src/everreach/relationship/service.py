@@ -52,10 +52,12 @@ def recompute_contact(session: Session, *, contact_id: uuid.UUID, now: datetime 
 def _refresh(session: Session, contact: Contact, now: datetime | None) -> Health:
     """Recompute the contact after a change and return its health, from the same standing (one read)."""
     now = now or clock.utcnow()
+    # Read before the recompute, which expires every loaded row: reading them after would load the row again.
+    username, display_name = contact.instagram_username, contact.display_name
     assessed = recompute_one(session, contact.id, now=now)
     if assessed is None:  # deleted meanwhile: the lookup says so in the user's words
-        return health(session, username=contact.instagram_username, now=now)
-    return health_of(contact, assessed.standing, now=now)
+        return health(session, username=username, now=now)
+    return health_of(username, display_name, assessed.standing, now=now)
 
 
 def update_context_card(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from everreach.db.models import Contact, StageChange
@@ -58,15 +58,19 @@ def row_of(a: Assessed) -> dict[str, Any]:
     return row
 
 
+#: Every contact's stored columns; `_STORED_OF` those of the contacts in the expanding parameter `ids`.
+_STORED = select(Contact.id, *(_unless_empty(Contact.fit_signals) if c == "fit_signals" else getattr(Contact, c)
+                               for c in COLUMNS))  # fmt: skip
+_STORED_OF = _STORED.where(Contact.id.in_(bindparam("ids", expanding=True)))
+
+
 def stored_rows(session: Session, ids: Sequence[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, Any]]:
     """contact id -> its stored columns, for these contacts (every contact when None)."""
-    stmt = select(Contact.id, *(_unless_empty(Contact.fit_signals) if c == "fit_signals" else getattr(Contact, c)
-                                for c in COLUMNS))  # fmt: skip
     out: dict[uuid.UUID, dict[str, Any]] = {}
     chunks = [None] if ids is None else [list(ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
     for chunk in chunks:
-        query = stmt if chunk is None else stmt.where(Contact.id.in_(chunk))
-        for cid, *values in session.execute(query):
+        found = session.execute(_STORED) if chunk is None else session.execute(_STORED_OF, {"ids": chunk})
+        for cid, *values in found:
             row = dict(zip(COLUMNS, values, strict=True))
             row["fit_signals"] = row["fit_signals"] or []
             out[cid] = row
