@@ -188,7 +188,10 @@ def _install_sqlite_pragmas(engine: Engine, turn: WriterTurn | None) -> None:
         if writing:
             dbapi_conn.take_turn()
         try:
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if writing:  # may wait for the lock and fail: SQLAlchemy wraps that error in its own
+                conn.exec_driver_sql(f"BEGIN {mode}")
+            else:  # takes no lock: straight to the driver, without SQLAlchemy's execution (every request)
+                dbapi_conn.execute("BEGIN DEFERRED")
         except BaseException:
             dbapi_conn.ended()
             raise
