@@ -16,7 +16,12 @@ from everreach.db.models import Base
 
 # Objects the models do not describe on purpose: the search indexes live only in migrations.
 IGNORED_TABLES = {"alembic_version", "instagram_messages_fts", "instagram_contacts_fts"}
-IGNORED_INDEXES = {"idx_messages_text_trgm", "idx_contacts_username_trgm", "idx_contacts_display_name_trgm"}
+IGNORED_INDEXES = {
+    "idx_messages_text_trgm",
+    "idx_messages_search_scan",
+    "idx_contacts_username_trgm",
+    "idx_contacts_display_name_trgm",
+}
 
 
 def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
