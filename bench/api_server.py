@@ -71,7 +71,7 @@ def serve(database_url: str, *, workers: int = 1) -> Iterator[Server]:
     }
     log = data_path("api_load_server.log").open("w")
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "everreach.http.app:create_app",
+        sys.executable, "-m", "uvicorn", "--factory", "everreach.http.app:serve_app",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
         "--workers", str(workers),
     ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from everreach.http import routes
-from tests.http.conftest import TestClient, add_contact
+from everreach.http.app import create_app
+from tests.http.conftest import TestClient, add_contact, make_settings
 
 
 def _api_routes(client: TestClient) -> list[APIRoute]:
@@ -66,3 +68,13 @@ def test_a_plain_endpoint_still_validates_its_input_and_answer(client: TestClien
     assert client.get("/api/v1/contacts?limit=0").status_code == 422
     assert client.get("/api/v1/contacts/nobody-here").status_code == 404
     assert trips == ["everreach.http.routes"]  # the 422 is decided before the endpoint runs
+
+
+def test_a_served_app_freezes_what_start_up_made_and_thaws_it_at_shutdown(db_url: str) -> None:
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(make_settings(db_url), served=True)) as served:
+        assert gc.get_freeze_count() > 10_000  # the modules, routes and tables of start-up
+        assert served.get("/api/v1/stats").status_code == 200
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(make_settings(db_url))):  # a test's app: the collector as it was
+        assert gc.get_freeze_count() == 0

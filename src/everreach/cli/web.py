@@ -57,7 +57,7 @@ def serve(
     settings = settings.model_copy(update={"host": host, "workers": workers})
     if workers == 1:
         console.line(f"EverReach dashboard on http://{shown}:{port}/  (Ctrl-C stops)")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+        uvicorn.run(create_app(settings, served=True), host=host, port=port, log_level="warning", proxy_headers=False)
         return
     # Each worker process builds its own app from the environment: hand it what this command resolved.
     os.environ.update(
@@ -68,6 +68,6 @@ def serve(
     )
     console.line(f"EverReach dashboard on http://{shown}:{port}/  ({workers} processes; Ctrl-C stops)")
     uvicorn.run(
-        "everreach.http.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning",
+        "everreach.http.app:serve_app", factory=True, workers=workers, host=host, port=port, log_level="warning",
         proxy_headers=False,
     )  # fmt: skip

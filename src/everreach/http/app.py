@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -50,15 +51,29 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app on the given settings (default: the process settings)."""
+def create_app(settings: Settings | None = None, *, served: bool = False) -> FastAPI:
+    """Build the app on the given settings (default: the process settings).
+
+    `served`: the app is the process's for its whole life (`everreach serve`): at start-up, what start-up made
+    is frozen out of the garbage collector's walks (see the lifespan).
+    """
     settings = settings or get_settings()
     engine = open_database(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        # Served: what start-up made (modules, routes, the model's tables) lives as long as the server: frozen, the
+        # collector no longer walks it. A full collection over it stalled every request in the process for
+        # 85-320 ms (about 145k objects; the tail of bench/api_load); frozen, it takes well under 1 ms.
+        if served:
+            gc.collect()
+            gc.freeze()
+        try:
+            yield
+        finally:
+            if served:
+                gc.unfreeze()
+            engine.dispose()
 
     app = FastAPI(
         title="EverReach",
@@ -91,3 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = resources.files("everreach.http.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app of one `everreach serve --workers N` process (uvicorn's factory): `create_app(served=True)`."""
+    return create_app(served=True)
