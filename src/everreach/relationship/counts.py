@@ -59,6 +59,8 @@ class Counts:
     """The stored totals as read: (name, key) -> n."""
 
     rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: How many of the rows read came from PostgreSQL's journal (not yet folded).
+    journal: int = 0
 
     def total(self, name: str) -> int:
         """The one total stored under `name` (key '')."""
@@ -76,26 +78,38 @@ def _connection(bind: Connection | Session) -> Connection:
 def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
     """The totals; the per-day rows ('born', 'moved') only from `since` on (none when it is None)."""
     conn = _connection(bind)
-    where = "name IN ({})".format(", ".join(f"'{n}'" for n in TOTAL_NAMES))
+    where = _TOTALS
     params: dict[str, Any] = {}
     if since is not None:
         where = f"({where} OR (name IN ('born', 'moved') AND key >= :since))"
         params["since"] = since.isoformat()
     pg = conn.dialect.name == "postgresql"
+    if not pg and since is None:  # the contact list's read, on every page: one statement object, built once
+        return _counted(conn.execute(_SQLITE_TOTALS))
     sql = f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {where}"
     if pg:  # the journal's rows the last fold did not see (the others are folded, dead until vacuumed)
         conditions, fold_params = _unfolded(conn)
         params.update(fold_params)
         for condition in conditions:
             sql += f" UNION ALL SELECT name, key, d, 1 FROM dashboard_count_journal WHERE {condition} AND {where}"
+    counted = _counted(conn.execute(text(sql), params))
+    if pg and counted.journal >= FOLD_AT:
+        fold(conn)
+    return counted
+
+
+def _counted(found: Any) -> Counts:
+    """The rows (name, key, n, from the journal: 0 or 1) summed per (name, key); how many came from the journal."""
     rows: dict[tuple[str, str], int] = {}
     journal = 0
-    for name, key, n, from_journal in conn.execute(text(sql), params):
+    for name, key, n, from_journal in found:
         rows[(name, key)] = rows.get((name, key), 0) + int(n)
         journal += from_journal
-    if pg and journal >= FOLD_AT:
-        fold(conn)
-    return Counts(rows)
+    return Counts(rows, journal)
+
+
+_TOTALS = "name IN ({})".format(", ".join(f"'{n}'" for n in TOTAL_NAMES))
+_SQLITE_TOTALS = text(f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {_TOTALS}")
 
 
 def fold(conn: Connection) -> bool:

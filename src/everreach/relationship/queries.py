@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, distinct, false, func, select, text, true
@@ -50,7 +51,13 @@ def offer_ready_ids(session: Session) -> list[uuid.UUID]:
 
 def lane_sql(offer_ids: Sequence[uuid.UUID]) -> ColumnElement[str]:
     """The stored lane of a contact as a SQL expression: retention after a purchase, offer for `offer_ids`,
-    else by the stored score with the thresholds of `rules.lanes`."""
+    else by the stored score with the thresholds of `rules.lanes` (built once per set of ids: each listing
+    asks for it, and the offer lane changes only when recompute marks someone)."""
+    return _lane_sql(tuple(offer_ids))
+
+
+@lru_cache(maxsize=8)
+def _lane_sql(offer_ids: tuple[uuid.UUID, ...]) -> ColumnElement[str]:
     score = Contact.relationship_score
     whens: list[tuple[Any, str]] = [(Contact.relationship_stage == "post_win", "retention")]
     if offer_ids:

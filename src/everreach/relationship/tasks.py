@@ -73,6 +73,7 @@ RANKS = table(
 )
 QUEUE = table("outreach_queue", column("contact_id", Uuid()), column("status", Text()))
 OFFER_READY = table("offer_ready_contacts", column("contact_id", Uuid()))
+_OFFER_READY_IDS = select(OFFER_READY.c.contact_id).order_by(OFFER_READY.c.contact_id)
 
 #: Queue states in which a message to the contact is still on its way (DESIGN.md §4: one open message).
 OPEN_QUEUE_STATES = ("pending", "scheduled", "sending")
@@ -90,7 +91,7 @@ def _dialect(conn: Connection | Session) -> str:
 
 def offer_ready_ids(conn: Connection | Session) -> list[uuid.UUID]:
     """The contacts in the offer lane, as recompute last marked them, in id order."""
-    return list(conn.scalars(select(OFFER_READY.c.contact_id).order_by(OFFER_READY.c.contact_id)))
+    return list(conn.scalars(_OFFER_READY_IDS))
 
 
 def open_message_sql() -> ColumnElement[bool]:
