@@ -28,6 +28,7 @@ from tests.understanding.conftest import seed_signals
 HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.jsonl"
 DEV = HERE / "dev.jsonl"
+VALIDATION = HERE / "validation.jsonl"  # a second tuning set, written before any tuning on it
 USER_SIGNALS = tomllib.loads((HERE / "user_signals.toml").read_text())["signal"]
 SIGNALS_MICRO_F1_FLOOR = 0.75
 INTENT_F1_FLOOR = {
@@ -50,12 +51,12 @@ def test_heldout_set_covers_what_the_issue_asks() -> None:
     assert sum(1 for r in rows if not r["labels"]) >= 60
 
 
-def test_no_heldout_or_dev_text_in_the_definitions() -> None:
+def test_no_heldout_dev_or_validation_text_in_the_definitions() -> None:
     users = [SignalDefinition(s["product"], s["key"], s["description"], tuple(s["phrases"])) for s in USER_SIGNALS]
     definitions = build_definitions(tuple(seed_signals() + users))
     trained = {_normal(t) for c in definitions.classes for t in c.training}
     trained |= {_normal(t) for t in (*definitions.none_inbound, *definitions.none_outbound)}
-    for labelled in (HELDOUT, DEV):
+    for labelled in (HELDOUT, DEV, VALIDATION):
         texts = {_normal(json.loads(line)["text"]) for line in labelled.read_text().splitlines()}
         assert texts & trained == set(), labelled.name
 
