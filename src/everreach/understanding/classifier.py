@@ -6,7 +6,8 @@ table: memory stays flat over a long import); a sentence's columns are the sums 
 a message, and the whole message when it has several, goes through its direction's softmax (train.py); a
 class's probability in the message is its highest over those. describes_friction's probability is its own plus
 every fit signal's (a signal is a friction the user named); a signal learnt only from its user's few phrases is
-capped by the "a problem" softmax (train.Weights). A class is recognised at probability >= its threshold; signals
+capped by the "a problem" softmax (train.Weights), and given at least P(a problem) times its share of a softmax
+over the signals alone. A class is recognised at probability >= its threshold; signals
 exclude each other (only the likeliest is kept). Identical texts in a batch are read once. Fit signals and
 inbound intents apply to inbound messages, outbound intents to the owner's own messages not sent by
 automation; automated messages get nothing.
@@ -83,7 +84,7 @@ class Classifier:
         if model is not None:
             self.weights = fit(model, definitions)
             projections = (self.weights.scores, self.weights.basis)
-            self._reader = Reader(model, projections, pinned=sorted(NEGATIONS))
+            self._reader = Reader(model, projections, pinned=sorted(NEGATIONS), additions=self.weights.words)
             codes = self._reader.table.shape[1]
             self._negation = np.zeros(codes, dtype=bool)
             self._phrase_table = np.zeros((len(lexical_classes), codes), dtype=np.float32)
@@ -205,13 +206,20 @@ class Classifier:
             group /= group.sum(axis=1, keepdims=True)
             out[np.ix_(rows, columns[:-1])] = group[:, :-1]
         if self._few_shot.size:
-            # A signal is no likelier than "this is a problem at all" (see train.Weights).
+            # A signal learnt from its user's few phrases: its own share of the softmax is capped by "this is a
+            # problem at all" (see train.Weights), and at least P(a problem) x P(this signal | one of the signals),
+            # the signals' columns alone in a softmax: among problems it has to beat the seed's signals only, not
+            # the many phrases of "none" and of every intent.
             inbound = ~outbound
             a_problem = z[np.ix_(inbound, w.problem)]
             a_problem = 1.0 / (1.0 + np.exp(a_problem[:, 1] - a_problem[:, 0]))
             few = self._few_shot
-            signals = out[np.ix_(inbound, few)]
-            out[np.ix_(inbound, few)] = np.minimum(signals, a_problem[:, None] * PROBLEM_SCALE)
+            signals = np.minimum(out[np.ix_(inbound, few)], a_problem[:, None] * PROBLEM_SCALE)
+            among = z[np.ix_(inbound, self._signal_cols)]
+            among = np.exp(among - among.max(axis=1, keepdims=True))
+            among /= among.sum(axis=1, keepdims=True)
+            which = np.searchsorted(self._signal_cols, few)
+            out[np.ix_(inbound, few)] = np.maximum(signals, a_problem[:, None] * among[:, which])
         if self._friction is not None and self._signal_cols.size:
             out[:, self._friction] += out[:, self._signal_cols].sum(axis=1)
         return out

@@ -153,17 +153,23 @@ class EmbeddingModel:
 
     def embed(self, texts: list[str]) -> Vector:
         """Mean-pooled embeddings of the texts (zeros for a text with no words), one row each."""
+        return self.embed_with_counts(texts)[0]
+
+    def embed_with_counts(self, texts: list[str]) -> tuple[Vector, NDArray[np.float32]]:
+        """embed(), and how many tokens each text has."""
         split = split_many(texts)
         distinct = [w for w in dict.fromkeys(w for words in split for w in words) if readable(w)]
         tokens = {w: np.asarray(ids, dtype=np.int64) for w, ids in zip(distinct, self.token_ids(distinct), strict=True)}
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
         for row, words in enumerate(split):
             found = [tokens[w] for w in words if w in tokens]
             if found:
                 ids = np.concatenate(found)
                 if ids.size:
                     out[row] = self.embedding[ids].mean(axis=0, dtype=np.float32)
-        return out
+                    counts[row] = ids.size
+        return out, counts
 
 
 _LOADED: list[EmbeddingModel] = []

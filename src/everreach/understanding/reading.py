@@ -16,7 +16,7 @@ they end, as they carry meaning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 
@@ -54,19 +54,33 @@ class Reading:
 class Reader:
     """Turns batches of texts into Readings, and words into columns of a per-token score table."""
 
-    def __init__(self, model: EmbeddingModel, projections: Sequence[F32] = (), *, pinned: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        model: EmbeddingModel,
+        projections: Sequence[F32] = (),
+        *,
+        pinned: Iterable[str] = (),
+        additions: Mapping[str, F32] | None = None,
+    ) -> None:
         """Reader over the model's tokens; a column holds a word vector times each projection (dim x k), stacked.
 
         Pinned words always have a column of their own, never reused: a caller may mark their codes.
+        additions: per word, a vector added to the first rows of its column (a score of the word itself).
         """
         self.model = model
         self._projections = tuple(projections)
+        self._additions = dict(additions or {})
         tokens = model.tokens
         rows = sum(p.shape[1] for p in self._projections)
         self.table: F32 = np.zeros((rows, tokens + OWN_COLUMNS), dtype=np.float32)
         for start in range(0, tokens, 4096):  # in slices: no float32 copy of the whole embedding at once
             stop = min(start + 4096, tokens)
             self._project(model.embedding[start:stop].astype(np.float32), np.arange(start, stop))
+        added = list(self._additions)
+        for word, ids in zip(added, model.token_ids(added), strict=True):
+            if len(ids) == 1:  # the word is read as this token's column (see _add)
+                vector = self._additions[word]
+                self.table[: len(vector), ids[0]] += vector
         self.codes: dict[str, int] = {**dict.fromkeys(BREAK_SYMBOLS, _BREAK), SEPARATOR: _SEP}
         self.words: list[str] = [""] * self.table.shape[1]  # the word of each code
         self.restarts = 0  # how often the dictionary started again (the columns past the pinned ones were reused)
@@ -109,6 +123,9 @@ class Reader:
         for word, column in zip(own, columns.tolist(), strict=True):
             self.codes[word] = column
             self.words[column] = word
+            vector = self._additions.get(word)
+            if vector is not None:
+                self.table[: len(vector), column] += vector
 
     def _project(self, vectors: F32, columns: Ids) -> None:
         row = 0

@@ -7,21 +7,23 @@ weighted to the same total, so a signal the user wrote three phrases for weighs 
 
 A text's features are its embedding e divided by the length of e's projection p on the R main directions of
 the training texts (close to e's own length, and cheap at classification time: R columns per word instead of
-the model's 256), a negation flag, and p again when the text is negated (so "never" can flip what "forget to
-follow up" means, within those R directions). The learnt weights are folded back to raw-embedding space, so
-reading a message is a sum of per-word scores (see classifier.py).
+the model's 256), a negation flag, p again when the text is negated (so "never" can flip what "forget to
+follow up" means, within those R directions), and a bag of the training words (each word's count divided by
+the same length). The learnt weights are folded back to raw-embedding space and a training word's own scores
+are added to its column, so reading a message is still a sum of per-word scores (see classifier.py).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from everreach.understanding.definitions import Definitions
-from everreach.understanding.model import EmbeddingModel, split_many
+from everreach.understanding.model import BREAK_SYMBOLS, EmbeddingModel, product, readable, split_many
 
 _NEGATIONS_TEXT = """
 not no never nothing nobody none nowhere without zero cant can't cannot dont don't doesnt doesn't didnt didn't
@@ -29,11 +31,17 @@ isnt isn't arent aren't wont won't wasnt wasn't havent haven't hasnt hasn't nope
 shouldn't wouldnt wouldn't nah
 """
 NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
+_NO_SCORE = BREAK_SYMBOLS  # never a word of a sentence
 STEPS = 100
 L2 = 1e-3
 LEARNING_RATE = 0.1
 RANK = 32
 BALANCE = 1.0  # 1: every class weighs the same in all; 0: every example does
+# Word features: every word seen in at least WORD_MIN training texts gets a learnt score per class of its own,
+# beside the embedding's (a mean of static vectors blurs a keyword like "gym" or "podcast" among the words
+# around it). Scaled by WORD_SCALE instead of standardised, so a rare word is not blown up.
+WORD_MIN = 2
+WORD_SCALE = 3.0
 
 F32 = NDArray[np.float32]
 
@@ -54,6 +62,7 @@ class Weights:
     negated: F32  # (RANK, classes + 4)
     flag: F32  # (classes + 4,)
     bias: F32  # (classes + 4,)
+    words: dict[str, F32]  # a learnt score per class (classes + 4,) of each training word, to add to its column
     inbound: NDArray[np.int64]  # the columns of the inbound softmax (its "none" last)
     outbound: NDArray[np.int64]  # the columns of the outbound softmax (its "none" last)
     problem: NDArray[np.int64]  # the columns of the problem softmax ("a problem" first)
@@ -84,25 +93,64 @@ def _softmax(z: F32) -> F32:
     return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
-def _fit_softmax(x: F32, labels: NDArray[np.int64], k: int) -> tuple[F32, F32]:
-    """Weights (d, k) and bias (k,) of a class-balanced softmax over standardised features."""
+class _Sparse:
+    """A sparse (rows x columns) matrix from its non-zero entries, ordered by row, for the two products training
+    needs (numpy has no sparse matrices; a dense one of every word would make training ten times slower)."""
+
+    def __init__(self, rows: NDArray[np.int64], cols: NDArray[np.int64], values: F32, shape: tuple[int, int]):
+        self.shape = shape
+        self._rows, self._cols, self._values = rows, cols, values[:, None]
+        self._by_col = np.argsort(cols, kind="stable")
+        self._rows_by_col, self._values_by_col = rows[self._by_col], values[self._by_col, None]
+        self._row_starts, self._row_keys = self._starts(rows)
+        self._col_starts, self._col_keys = self._starts(cols[self._by_col])
+
+    @staticmethod
+    def _starts(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))
+        return starts, keys[starts]
+
+    @staticmethod
+    def _sums(products: F32, starts: NDArray[np.int64], keys: NDArray[np.int64], n: int) -> F32:
+        out = np.zeros((n, products.shape[1]), dtype=np.float32)
+        if starts.size:
+            out[keys] = np.add.reduceat(products, starts, axis=0)
+        return out
+
+    def times(self, w: F32) -> F32:
+        """self @ w."""
+        return self._sums(w[self._cols] * self._values, self._row_starts, self._row_keys, self.shape[0])
+
+    def transposed_times(self, g: F32) -> F32:
+        """self.T @ g."""
+        products = g[self._rows_by_col] * self._values_by_col
+        return self._sums(products, self._col_starts, self._col_keys, self.shape[1])
+
+
+def _fit_softmax(x: F32, bag: _Sparse, labels: NDArray[np.int64], k: int) -> tuple[F32, F32, F32]:
+    """Weights of x (d, k), of the sparse word features (words, k) and bias (k,) of a class-balanced softmax."""
     d = x.shape[1]
     onehot = np.eye(k, dtype=np.float32)[labels]
     counts = np.bincount(labels, minlength=k).astype(np.float32)
     sample = ((counts.sum() / k / np.maximum(counts, 1.0)) ** BALANCE)[labels].astype(np.float32)
     sample /= sample.sum()
     w = np.zeros((d, k), dtype=np.float32)
+    v = np.zeros((bag.shape[1], k), dtype=np.float32)
     b = np.zeros(k, dtype=np.float32)
-    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in (w, v, b)]
+    # Products in slices that OpenBLAS keeps to the calling thread (model.product): its worker threads, woken
+    # for every product of every step, would wait on the sparse sums in between (twice slower on 2 cores).
+    xt = np.ascontiguousarray(x.T)
     for step in range(1, STEPS + 1):
-        g = sample[:, None] * (_softmax(x @ w + b) - onehot)
-        for param, grad, m, v in ((w, x.T @ g + L2 * w, m_w, v_w), (b, g.sum(axis=0), m_b, v_b)):
+        g = sample[:, None] * (_softmax(product(x, w) + bag.times(v) + b) - onehot)
+        grads = (product(xt, g) + L2 * w, bag.transposed_times(g) + L2 * v, g.sum(axis=0))
+        for param, grad, (m, second) in zip((w, v, b), grads, moments, strict=True):
             m *= 0.9
             m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            param -= LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return w, b
+            second *= 0.999
+            second += 0.001 * grad * grad
+            param -= LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(second / (1 - 0.999**step)) + 1e-8)
+    return w, v, b
 
 
 def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
@@ -123,27 +171,48 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
         groups.append((columns, rows + [(_padded(t), label) for t, label in rows]))
     groups.append((problem, [(t, c + 2 if label in problems else c + 3) for t, label in groups[0][1]]))
     everything = [t for _, rows in groups for t, _ in rows]
-    embedded = model.embed(everything)
+    embedded, tokens = model.embed_with_counts(everything)
+    words_of_text = [[w for w in ws if readable(w)] for ws in split_many(everything)]
+    texts_with = Counter(w for ws in words_of_text for w in set(ws))
+    vocabulary = sorted(w for w, n in texts_with.items() if n >= WORD_MIN and w not in _NO_SCORE)
+    code = {w: j for j, w in enumerate(vocabulary)}
     basis = _basis(embedded)
     scores = np.zeros((model.dim, c + 4), dtype=np.float32)
+    word_scores = np.zeros((len(vocabulary), c + 4), dtype=np.float32)
     negated_scores = np.zeros((RANK, c + 4), dtype=np.float32)
     flag = np.zeros(c + 4, dtype=np.float32)
     bias = np.full(c + 4, -30.0, dtype=np.float32)  # a column outside a group never wins in it
     offset = 0
     for columns, rows in groups:
         e = embedded[offset : offset + len(rows)]
+        entries = Counter(
+            (r, code[w]) for r, ws in enumerate(words_of_text[offset : offset + len(rows)]) for w in ws if w in code
+        )
+        keys = sorted(entries)
+        bag_rows = np.array([r for r, _ in keys], dtype=np.int64)
+        bag_cols = np.array([j for _, j in keys], dtype=np.int64)
+        n_tokens = tokens[offset : offset + len(rows), None]
         offset += len(rows)
-        unit = e / (np.linalg.norm(e @ basis, axis=1, keepdims=True) + 1e-9)
+        projected_norm = np.linalg.norm(e @ basis, axis=1, keepdims=True) + 1e-9
+        unit = e / projected_norm
+        # A word's score is added to the summed columns, divided by |sum of vectors · basis| as the rest is.
+        length = (projected_norm * np.maximum(n_tokens, 1.0))[:, 0]
         neg = np.array([not NEGATIONS.isdisjoint(w) for w in split_many([t for t, _ in rows])], np.float32)[:, None]
         x = np.hstack([unit, neg, neg * (unit @ basis)])
         mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
+        bag_scale = WORD_SCALE * float(np.median(length))
+        # A word's feature: its count / |sum of vectors · basis| (as the classifier divides), times bag_scale.
+        values = np.array([entries[key] for key in keys], dtype=np.float32) * bag_scale / length[bag_rows]
+        bag = _Sparse(bag_rows, bag_cols, values.astype(np.float32), (len(rows), len(vocabulary)))
         position = {int(col): j for j, col in enumerate(columns)}
         labels = np.array([position[col] for _, col in rows], dtype=np.int64)
-        w, b = _fit_softmax(((x - mean) / std).astype(np.float32), labels, len(columns))
+        w, v, b = _fit_softmax(((x - mean) / std).astype(np.float32), bag, labels, len(columns))
         folded = w / std[:, None]
         dim = model.dim
         scores[:, columns] = folded[:dim]
         flag[columns] = folded[dim]
         negated_scores[:, columns] = folded[dim + 1 :]
+        word_scores[:, columns] = v * bag_scale
         bias[columns] = b - mean @ folded
-    return Weights(scores, basis, negated_scores, flag, bias, inbound, outbound, problem)
+    words = {word: word_scores[j] for j, word in enumerate(vocabulary)}
+    return Weights(scores, basis, negated_scores, flag, bias, words, inbound, outbound, problem)
