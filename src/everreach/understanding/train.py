@@ -3,7 +3,8 @@
 Inbound messages choose among the inbound intents, the fit signals and "none"; the owner's messages among the
 outbound intents and "none". A fit signal is a friction the user named, so its phrases train the signal alone
 and describes_friction's probability is its own plus every signal's (see classifier.py). Each class is
-weighted to the same total, so a signal the user wrote three phrases for weighs as much as one with fifty.
+weighted to a total of (its examples)^(1 - BALANCE), so a signal the user wrote four phrases for weighs
+about half as much as one with fifty, and the many near-misses of "none" weigh more than any one signal.
 
 A text's features are its embedding e divided by the length of e's projection p on the R main directions of
 the training texts (close to e's own length, and cheap at classification time: R columns per word instead of
@@ -36,7 +37,7 @@ STEPS = 100
 L2 = 1e-3
 LEARNING_RATE = 0.1
 RANK = 32
-BALANCE = 1.0  # 1: every class weighs the same in all; 0: every example does
+BALANCE = 0.7  # 1: every class weighs the same in all; 0: every example does (chosen on dev + validation)
 # Word features: every word seen in at least WORD_MIN training texts gets a learnt score per class of its own,
 # beside the embedding's (a mean of static vectors blurs a keyword like "gym" or "podcast" among the words
 # around it). Scaled by WORD_SCALE instead of standardised, so a rare word is not blown up.
