@@ -165,6 +165,7 @@ class Classifier:
         # (in float64) far faster than a reduceat over rows.
         table = self._reader.table
         sums: F64 = np.stack([np.bincount(reading.sentence, row[reading.words], n) for row in table], axis=1)
+        self._add_pairs(reading, sums)
         negated = np.bincount(reading.sentence, self._negation[reading.words], n) > 0
         first = np.flatnonzero(np.diff(reading.message, prepend=-1) != 0)
         owner = reading.message[first]
@@ -185,6 +186,24 @@ class Classifier:
         probs[owner] = best
         projection[owner] = per_text[:, c + 4 :]
         return probs, projection, reading
+
+    def _add_pairs(self, reading: Reading, sums: F64) -> None:
+        """Add the learnt score of each negation and the word right after it, in one sentence (train.Weights)."""
+        assert self._reader is not None
+        assert self.weights is not None
+        pairs = self.weights.pairs
+        if not pairs:
+            return
+        words, sentence = reading.words, reading.sentence
+        at = np.flatnonzero(self._negation[words[:-1]] & (sentence[1:] == sentence[:-1]))
+        if not at.size:
+            return
+        spelled = self._reader.words
+        c = len(self.classes)
+        for i, a, b in zip(sentence[at].tolist(), words[at].tolist(), words[at + 1].tolist(), strict=True):
+            score = pairs.get((spelled[a], spelled[b]))
+            if score is not None:
+                sums[i, : c + 4] += score
 
     def _softmax(self, sums: F64, negated: NDArray[np.bool_], outbound: NDArray[np.bool_]) -> F32:
         """Per-class probabilities of rows of summed word columns, each in its direction's softmax."""

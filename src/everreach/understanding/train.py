@@ -19,6 +19,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +34,7 @@ shouldn't wouldnt wouldn't nah
 """
 NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
 _NO_SCORE = BREAK_SYMBOLS  # never a word of a sentence
-STEPS = 100
+STEPS = 75  # as good as 100 on dev + validation, a quarter faster
 L2 = 1e-3
 LEARNING_RATE = 0.1
 RANK = 32
@@ -66,6 +67,7 @@ class Weights:
     flag: F32  # (classes + 4,)
     bias: F32  # (classes + 4,)
     words: dict[str, F32]  # a learnt score per class (classes + 4,) of each training word, to add to its column
+    pairs: dict[tuple[str, str], F32]  # the same of a negation and the word right after it ("never", "forget")
     inbound: NDArray[np.int64]  # the columns of the inbound softmax (its "none" last)
     outbound: NDArray[np.int64]  # the columns of the outbound softmax (its "none" last)
     problem: NDArray[np.int64]  # the columns of the problem softmax ("a problem" first)
@@ -75,6 +77,13 @@ class Weights:
 # what a message says moves its embedding less (a mean of word vectors shifts with every extra word).
 _OPENERS = ("honestly", "ok so", "tbh", "ugh", "haha", "hey", "so yeah", "omg", "real talk", "lol", "hmm", "btw")
 _CLOSERS = ("lol", "haha", "tbh", "right now", "these days", "honestly", "to be fair", "at the moment", "😅", "!!")
+
+
+def _with_pairs(words: list[str]) -> list[str]:
+    """The words, and "NEGATION WORD" for each word right after a negation: a feature of its own, so "never
+    forget to follow up" can weigh otherwise than "never follow up" (the bag of words alone cannot)."""
+    pairs = [f"{a} {b}" for a, b in pairwise(words) if a in NEGATIONS]
+    return words + pairs if pairs else words
 
 
 def _padded(text: str) -> str:
@@ -200,7 +209,7 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
     groups.append((problem, [(t, c + 2 if label in problems else c + 3) for t, label in groups[0][1]]))
     everything = [t for _, rows in groups for t, _ in rows]
     embedded, tokens = model.embed_with_counts(everything)
-    words_of_text = [[w for w in ws if readable(w)] for ws in split_many(everything)]
+    words_of_text = [_with_pairs([w for w in ws if readable(w)]) for ws in split_many(everything)]
     texts_with = Counter(w for ws in words_of_text for w in set(ws))
     vocabulary = sorted(w for w, n in texts_with.items() if n >= WORD_MIN and w not in _NO_SCORE)
     code = {w: j for j, w in enumerate(vocabulary)}
@@ -243,5 +252,10 @@ def fit(model: EmbeddingModel, definitions: Definitions) -> Weights:
         word_scores[:, columns] = v * bag_scale
         bias[columns] = b - mean @ folded
     _prototypes(classes, embedded[: len(groups[0][1])], groups[0][1], basis, scores, bias)
-    words = {word: word_scores[j] for j, word in enumerate(vocabulary)}
-    return Weights(scores, basis, negated_scores, flag, bias, words, inbound, outbound, problem)
+    words = {word: word_scores[j] for j, word in enumerate(vocabulary) if " " not in word}
+    pairs = {
+        (word.partition(" ")[0], word.partition(" ")[2]): word_scores[j]
+        for j, word in enumerate(vocabulary)
+        if " " in word
+    }
+    return Weights(scores, basis, negated_scores, flag, bias, words, pairs, inbound, outbound, problem)
