@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def _run(url: str) -> dict[str, Any]:
         with Session(eng) as session:
             seed_defaults(session)
             for i in range(8):
-                c = contact(session, username=f"person{i}", tags=["spam"] if i == 7 else None)
+                # The same ids on both engines: ties (equal resonance in rewarm, say) are broken by contact id.
+                cid = uuid.uuid5(uuid.NAMESPACE_URL, f"person{i}")
+                c = contact(session, username=f"person{i}", tags=["spam"] if i == 7 else None, id=cid)
                 random_history(session, contact=c, seed=100 + i, count=25)
             service.update_context_card(session, username="person1", now=NOW, what_theyre_building="a shop",
                                         current_friction="ads")  # fmt: skip
