@@ -4,7 +4,8 @@ heldout.jsonl was committed on its own before any training phrase was written (s
 used for training, and test_no_heldout_text_in_the_definitions checks that none of its texts, normalised,
 appears among the definitions. The three user-defined signals it names are added through the CLI.
 
-FLOORS are the scores last measured, rounded down to 0.05: a regression below them fails. TARGETS are the
+FLOORS are the scores last measured, rounded down to 0.05 (one step lower when a score is a multiple of 0.05):
+a regression below them fails. Last measured (2026-12-03): signals micro F1 0.839. TARGETS are the
 issue's acceptance targets, not reached yet by this model: that test is an expected failure (strict, so it
 fails loudly once the targets are met and the marker must go).
 """
@@ -30,11 +31,11 @@ HELDOUT = HERE / "heldout.jsonl"
 DEV = HERE / "dev.jsonl"
 VALIDATION = HERE / "validation.jsonl"  # a second tuning set, written before any tuning on it
 USER_SIGNALS = tomllib.loads((HERE / "user_signals.toml").read_text())["signal"]
-SIGNALS_MICRO_F1_FLOOR = 0.75
+SIGNALS_MICRO_F1_FLOOR = 0.80
 INTENT_F1_FLOOR = {
-    "asks_opinion": 0.60, "refers_someone": 0.80, "asks_for_help": 0.50, "says_yes": 0.70, "shares_update": 0.80,
-    "describes_project": 0.75, "describes_friction": 0.85, "thanks": 0.80, "promise": 0.90, "delivers_value": 0.70,
-    "offer": 0.65,
+    "asks_opinion": 0.85, "refers_someone": 0.95, "asks_for_help": 0.75, "says_yes": 0.85, "shares_update": 0.85,
+    "describes_project": 0.75, "describes_friction": 0.90, "thanks": 0.90, "promise": 0.90, "delivers_value": 0.95,
+    "offer": 0.70,
 }  # fmt: skip
 
 
