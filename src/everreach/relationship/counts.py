@@ -75,18 +75,24 @@ def _connection(bind: Connection | Session) -> Connection:
     return bind if isinstance(bind, Connection) else bind.connection()
 
 
+_TOTALS = "name IN ({})".format(", ".join(f"'{n}'" for n in TOTAL_NAMES))
+_SELECT = "SELECT name, key, n, 0 FROM dashboard_counts WHERE "
+#: SQLite's read of the totals alone (the contact list's, on every page): one statement object, built once.
+_SQLITE_TOTALS = text(_SELECT + _TOTALS)
+
+
 def read(bind: Connection | Session, *, since: date | None = None) -> Counts:
     """The totals; the per-day rows ('born', 'moved') only from `since` on (none when it is None)."""
     conn = _connection(bind)
+    pg = conn.dialect.name == "postgresql"
+    if not pg and since is None:
+        return _counted(conn.execute(_SQLITE_TOTALS))
     where = _TOTALS
     params: dict[str, Any] = {}
     if since is not None:
         where = f"({where} OR (name IN ('born', 'moved') AND key >= :since))"
         params["since"] = since.isoformat()
-    pg = conn.dialect.name == "postgresql"
-    if not pg and since is None:  # the contact list's read, on every page: one statement object, built once
-        return _counted(conn.execute(_SQLITE_TOTALS))
-    sql = f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {where}"
+    sql = _SELECT + where
     if pg:  # the journal's rows the last fold did not see (the others are folded, dead until vacuumed)
         conditions, fold_params = _unfolded(conn)
         params.update(fold_params)
@@ -106,10 +112,6 @@ def _counted(found: Any) -> Counts:
         rows[(name, key)] = rows.get((name, key), 0) + int(n)
         journal += from_journal
     return Counts(rows, journal)
-
-
-_TOTALS = "name IN ({})".format(", ".join(f"'{n}'" for n in TOTAL_NAMES))
-_SQLITE_TOTALS = text(f"SELECT name, key, n, 0 FROM dashboard_counts WHERE {_TOTALS}")
 
 
 def fold(conn: Connection) -> bool:
