@@ -88,3 +88,34 @@ def test_many_contacts_load_in_one_call_and_every_contact_without_ids(session: S
     everyone = load_records(session)
     assert set(everyone) == {p.id for p in people}
     assert [everyone[p.id].card_value("what_theyre_building") for p in people] == [f"thing {i}" for i in range(5)]
+
+
+def test_some_contacts_read_as_every_contact_reads_them(session: Session) -> None:
+    """The read of some contacts (one statement, JSON beside each row) gives what the set-based read of every
+    contact gives, record for record: events in order (ties on occurred_at by created_at), reviews, the
+    waiting flag, the latest stage change and its pin, metadata as stored."""
+    people = [contact(session, username=f"q{i}") for i in range(4)]
+    service.update_context_card(session, username="q0", now=NOW, current_friction="follow-ups")
+    service.record_value(session, username="q0", kind="link", note="the guide", now=NOW)
+    service.record_consent(session, username="q0", kind="opt_in", note="sure", now=NOW)
+    set_keep_in_touch(session, username="q0", days=30, now=NOW)
+    set_keep_in_touch(session, username="q0", days=12, now=NOW)  # same instant: the one created last wins
+    earlier = NOW - timedelta(days=1)  # created before the two above, at their instant: read first
+    session.add(RelationshipEvent(contact_id=people[0].id, kind="keep_in_touch", occurred_at=NOW, created_at=earlier,
+                                  metadata_={"days": 99}))  # fmt: skip
+    service.set_stage(session, username="q1", stage="trust_signals", reason="years", now=NOW)
+    service.set_stage(session, username="q1", stage="context_captured", reason="not yet", now=NOW + timedelta(hours=1))
+    session.add(EvidenceReview(contact_id=people[1].id, evidence_id="trust:m1", verdict="dismissed", reviewed_at=NOW))
+    session.add(EvidenceReview(contact_id=people[1].id, evidence_id="value:m2", verdict="confirmed", reviewed_at=NOW))
+    session.add(OutreachItem(contact_id=people[2].id, username="q2", message_text="hi", status="pending"))
+    session.add(OutreachItem(contact_id=people[2].id, username="q2", message_text="old", status="sent"))
+    session.flush()
+
+    everyone = load_records(session)
+    some = load_records(session, [p.id for p in people])
+    assert some == {p.id: everyone[p.id] for p in people}
+    assert some[people[0].id].keep_in_touch_days == 12
+    assert some[people[1].id].pinned_at == NOW + timedelta(hours=1)
+    assert some[people[2].id].open_message
+    assert not some[people[3].id].open_message
+    assert load_records(session, []) == {}

@@ -1,26 +1,32 @@
 """The one records loader: what the user recorded about each contact, as the v2 rules read it (`UserRecords`).
 
-Built in bulk, a fixed handful of set-based queries for any number of contacts, never one query per contact:
-1. the contacts: stage, context card, value log and trust signals (JSON lists);
+What is read, per contact:
+1. the contact row: stage, context card, value log and trust signals (JSON lists);
 2. relationship events: consent, purchases, templates used and the keep-in-touch interval (newest wins);
 3. evidence_reviews: the items the user dismissed or confirmed;
 4. the outreach queue: whether a message to them is pending, scheduled or being sent;
 5. stage_history: whether the user's last change moved them back by hand (automatic advance is then off).
+
+Never one query per contact. Every contact (a full recompute): one set-based query per part. Some contacts by
+id (a contact page, a change's recompute): one statement, the contact rows with parts 2-5 beside each as JSON
+(a request used to pay for five round trips). Both shapes give the same rows to the same reading code.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, case, cast, func, null, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, and_, bindparam, case, cast, exists, func, null, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import GenericFunction
 
 from everreach.db.models import Contact, OutreachItem, RelationshipEvent, StageChange
 from everreach.db.models_v2 import EvidenceReview
+from everreach.db.sqlfunctions import compiled_as
 from everreach.relationship.rules.components import CONSENT_POINTS
 from everreach.relationship.rules.inputs import CONTEXT_FIELDS, LoggedEntry, LoggedEvent, UserRecords
 from everreach.relationship.rules.lanes import TEMPLATE_USED
@@ -62,65 +68,69 @@ def unless_empty(column: Any) -> Any:
     return type_coerce(case((cast(column, Text) == "[]", null()), else_=column), column.type)
 
 
-def _chunks(ids: Sequence[uuid.UUID] | None) -> Iterator[list[uuid.UUID] | None]:
-    if ids is None:
-        yield None
-        return
-    for start in range(0, len(ids), CHUNK):
-        yield list(ids[start : start + CHUNK])
+@compiled_as(postgresql="json_agg(json_build_array({}))", default="json_group_array(json_array({}))")
+class json_rows(GenericFunction[Any]):
+    """json_rows(a, b, ...): an aggregate, the rows as one JSON array of arrays (NULL on PostgreSQL, [] on SQLite,
+    when there is no row)."""
+
+    inherit_cache = True
 
 
-def _only(column: Any, some: bool) -> list[Any]:
-    """No filter for every contact; else the contacts in the expanding parameter `ids`."""
-    return [column.in_(bindparam("ids", expanding=True))] if some else []
+def _decoded(value: Any) -> list[Any]:
+    """A JSON value as the driver gave it (text on SQLite, decoded on PostgreSQL), as a list."""
+    if value is None:
+        return []
+    found = json.loads(value) if isinstance(value, str) else value
+    return found if isinstance(found, list) else []
 
 
-# Each statement is built once per shape (every contact, or some by id) and run on the connection: a read of
-# one contact's records (health, the contact page) pays for a handful of small queries, nothing more.
-@lru_cache
-def _events_stmt(some: bool) -> Any:
-    e = RelationshipEvent
-    return (
-        select(e.contact_id, e.kind, e.detail, e.occurred_at, e.metadata_)
-        .where(e.kind.in_((*EVENT_KINDS, KEEP_IN_TOUCH)), *_only(e.contact_id, some))
-        .order_by(e.contact_id, e.occurred_at, e.created_at)
-    )
+def _event_order(row: Sequence[Any]) -> tuple[datetime, bool, datetime]:
+    """Oldest first by occurred_at, then created_at (a missing created_at first), as the set-based read orders."""
+    occurred, created = parse_at(row[2]), parse_at(row[4])
+    floor = datetime.min.replace(tzinfo=UTC)
+    return occurred or floor, created is not None, created or floor
 
 
-@lru_cache
-def _reviews_stmt(some: bool) -> Any:
-    r = EvidenceReview
-    return select(r.contact_id, r.evidence_id, r.verdict).where(*_only(r.contact_id, some))
+# The reads of every contact: one set-based statement per part.
+_E, _R, _Q, _S, _C = RelationshipEvent, EvidenceReview, OutreachItem, StageChange, Contact
+_RULE_EVENT = _E.kind.in_((*EVENT_KINDS, KEEP_IN_TOUCH))
+_OPEN = or_(_Q.status.in_(OPEN_QUEUE_STATES), _Q.status.is_(None))
+_CONTACT_COLUMNS = (
+    _C.id, _C.relationship_stage, *(getattr(_C, f) for f in CONTEXT_FIELDS),
+    unless_empty(_C.value_delivered_log), unless_empty(_C.trust_signals),
+)  # fmt: skip
+_EVENTS = (
+    select(_E.contact_id, _E.kind, _E.detail, _E.occurred_at, _E.metadata_)
+    .where(_RULE_EVENT)
+    .order_by(_E.contact_id, _E.occurred_at, _E.created_at.asc().nulls_first())
+)
+_REVIEWS = select(_R.contact_id, _R.evidence_id, _R.verdict)
+_WAITING = select(_Q.contact_id).where(_OPEN, _Q.contact_id.is_not(None)).distinct()
+_LATEST = select(_S.contact_id, func.max(_S.changed_at).label("at")).group_by(_S.contact_id).subquery()
+_PINS = select(_S.contact_id, _S.source, _S.from_stage, _S.to_stage, _S.changed_at).join(
+    _LATEST, and_(_LATEST.c.contact_id == _S.contact_id, _LATEST.c.at == _S.changed_at)
+)
+_CONTACTS = select(*_CONTACT_COLUMNS)
 
 
-@lru_cache
-def _open_stmt(some: bool) -> Any:
-    q = OutreachItem
-    state = or_(q.status.in_(OPEN_QUEUE_STATES), q.status.is_(None))
-    return select(q.contact_id).where(state, q.contact_id.is_not(None), *_only(q.contact_id, some)).distinct()
+def _of_contact(column: Any) -> Any:
+    return column == _C.id
 
 
-@lru_cache
-def _pins_stmt(some: bool) -> Any:
-    s = StageChange
-    latest = (
-        select(s.contact_id, func.max(s.changed_at).label("at"))
-        .where(*_only(s.contact_id, some))
-        .group_by(s.contact_id)
-        .subquery()
-    )
-    return select(s.contact_id, s.source, s.from_stage, s.to_stage, s.changed_at).join(
-        latest, and_(latest.c.contact_id == s.contact_id, latest.c.at == s.changed_at)
-    )
-
-
-@lru_cache
-def _contacts_stmt(some: bool) -> Any:
-    c = Contact
-    return select(
-        c.id, c.relationship_stage, *(getattr(c, f) for f in CONTEXT_FIELDS),
-        unless_empty(c.value_delivered_log), unless_empty(c.trust_signals),
-    ).where(*_only(c.id, some))  # fmt: skip
+# The read of some contacts (the expanding parameter `ids`): one statement, parts 2-5 as JSON beside each row.
+_EARLIER = aliased(StageChange)
+_LAST_CHANGE = select(func.max(_EARLIER.changed_at)).where(_EARLIER.contact_id == _S.contact_id).scalar_subquery()
+_FEW = select(
+    *_CONTACT_COLUMNS,
+    select(json_rows(_E.kind, _E.detail, _E.occurred_at, _E.metadata_, _E.created_at))
+    .where(_of_contact(_E.contact_id), _RULE_EVENT)
+    .scalar_subquery(),
+    select(json_rows(_R.evidence_id, _R.verdict)).where(_of_contact(_R.contact_id)).scalar_subquery(),
+    exists().where(_of_contact(_Q.contact_id), _OPEN),
+    select(json_rows(_S.source, _S.from_stage, _S.to_stage, _S.changed_at))
+    .where(_of_contact(_S.contact_id), _S.changed_at == _LAST_CHANGE)
+    .scalar_subquery(),
+).where(_C.id.in_(bindparam("ids", expanding=True)))
 
 
 _RANK = {stage: i for i, stage in enumerate(STAGES)}
@@ -165,24 +175,42 @@ def _records(row: Any, events: list[tuple[Any, ...]], reviews: dict[str, set[str
 
 
 def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, UserRecords]:
-    """contact id -> its UserRecords, for the contacts in `ids` (every contact when None)."""
+    """contact id -> its UserRecords, for the contacts in `ids` (every contact when None; unknown ids left out)."""
     session.flush()
     conn = session.connection()
+    if ids is None:
+        return _every(conn)
     out: dict[uuid.UUID, UserRecords] = {}
-    for chunk in _chunks(ids):
-        some = chunk is not None
-        params = {"ids": chunk} if some else {}
-        events: dict[uuid.UUID, list[tuple[Any, ...]]] = {}
-        for cid, *rest in conn.execute(_events_stmt(some), params):
-            events.setdefault(cid, []).append(tuple(rest))
-        reviews: dict[uuid.UUID, dict[str, set[str]]] = {}
-        for cid, evidence_id, verdict in conn.execute(_reviews_stmt(some), params):
-            reviews.setdefault(cid, {}).setdefault(verdict, set()).add(evidence_id)
-        waiting = set(conn.execute(_open_stmt(some), params).scalars())
-        pins = _pins(conn.execute(_pins_stmt(some), params))
-        for row in conn.execute(_contacts_stmt(some), params):
-            cid = row[0]
-            out[cid] = _records(
-                row, events.get(cid, []), reviews.get(cid, {}), open_message=cid in waiting, pinned_at=pins.get(cid)
-            )
+    for start in range(0, len(ids), CHUNK):
+        for row in conn.execute(_FEW, {"ids": list(ids[start : start + CHUNK])}):
+            cid, n = row[0], len(_CONTACT_COLUMNS)
+            events = [(kind, detail, parse_at(at), _meta(meta)) for kind, detail, at, meta, _ in
+                      sorted(_decoded(row[n]), key=_event_order)]  # fmt: skip
+            reviews: dict[str, set[str]] = {}
+            for evidence_id, verdict in _decoded(row[n + 1]):
+                reviews.setdefault(verdict, set()).add(evidence_id)
+            changes = [(cid, source, old, new, parse_at(at)) for source, old, new, at in _decoded(row[n + 3])]
+            out[cid] = _records(row, events, reviews, open_message=bool(row[n + 2]), pinned_at=_pins(changes).get(cid))
+    return out
+
+
+def _meta(value: Any) -> Any:
+    """An event's metadata as stored (SQLite nests it in the JSON row as text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _every(conn: Any) -> dict[uuid.UUID, UserRecords]:
+    events: dict[uuid.UUID, list[tuple[Any, ...]]] = {}
+    for cid, *rest in conn.execute(_EVENTS):
+        events.setdefault(cid, []).append(tuple(rest))
+    reviews: dict[uuid.UUID, dict[str, set[str]]] = {}
+    for cid, evidence_id, verdict in conn.execute(_REVIEWS):
+        reviews.setdefault(cid, {}).setdefault(verdict, set()).add(evidence_id)
+    waiting = set(conn.execute(_WAITING).scalars())
+    pins = _pins(conn.execute(_PINS))
+    out: dict[uuid.UUID, UserRecords] = {}
+    for row in conn.execute(_CONTACTS):
+        cid = row[0]
+        found = events.get(cid, [])
+        out[cid] = _records(row, found, reviews.get(cid, {}), open_message=cid in waiting, pinned_at=pins.get(cid))
     return out
