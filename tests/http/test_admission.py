@@ -8,6 +8,7 @@ reached" and "database is locked".
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -118,19 +119,50 @@ def test_the_app_is_gated_with_a_connection_for_every_admitted_request(db_url: s
     assert MAX_IN_APP < 40  # under the worker-thread pool (anyio's default 40 threads)
 
 
+class Held(Recorder):
+    """A Recorder whose first request stays inside until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.order:
+            self.order.append(scope["path"])
+            self.inside = self.most = 1
+            await self.release.wait()
+            self.order.pop()
+            self.inside = 0
+        await super().__call__(scope, receive, send)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait (a few seconds at most) until the condition holds: queued in a known order on any machine."""
+    for _ in range(5000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the gate never got there")
+
+
 def test_a_change_goes_ahead_of_the_reads_waiting_for_a_place() -> None:
-    inner = Recorder()
+    inner = Held()
     gate = AdmissionGate(inner, limit=1, writes=2)
+
+    def waiting() -> int:
+        return sum(len(queue) for queue in gate._gate._waiting) if gate._gate else 0
 
     async def run() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://127.0.0.1") as client:
             first = asyncio.create_task(client.get("/r0"))
-            await asyncio.sleep(0.002)  # r0 is inside; the rest wait
+            await _until(lambda: inner.inside == 1)  # r0 is inside; the rest wait
             reads = []
             for i in range(1, 4):
                 reads.append(asyncio.create_task(client.get(f"/r{i}")))
-                await asyncio.sleep(0.001)
+                await _until(lambda i=i: waiting() == i)
             change = asyncio.create_task(client.post("/w"))
+            await _until(lambda: waiting() == 4)
+            inner.release.set()
             answers = await asyncio.gather(first, *reads, change)
             assert [r.status_code for r in answers] == [200] * 5
 
