@@ -16,7 +16,7 @@ from everreach.config import get_settings
 from everreach.db.models import Message, OutreachAttempt, OutreachItem
 from everreach.errors import DatabaseError
 from everreach.outreach import queue
-from everreach.outreach.outage import Backoff, Outage, is_outage
+from everreach.outreach.outage import BUSY_WORDS, Backoff, Outage, describe, is_outage
 from everreach.outreach.senders import make_sender
 from everreach.outreach.worker import Step, Worker
 from tests.outreach.factories import T0, Clock, make_contact, open_pacing
@@ -33,6 +33,14 @@ def test_outage_errors_are_told_apart_from_statement_errors() -> None:
     assert not is_outage(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x")))
     assert not is_outage(IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")))
     assert not is_outage(ValueError("database is locked"))
+
+
+def test_a_sqlite_file_held_by_another_writer_is_told_in_words_and_other_outages_by_the_driver() -> None:
+    busy = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    assert describe(busy) == BUSY_WORDS
+    assert "locked" not in describe(busy)
+    assert describe(OperationalError("BEGIN", {}, sqlite3.OperationalError("disk I/O error"))) == "disk I/O error"
+    assert describe(_lost()) == "server closed the connection unexpectedly"
 
 
 def test_backoff_doubles_up_to_the_cap_and_starts_again_after_reset() -> None:

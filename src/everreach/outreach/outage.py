@@ -35,8 +35,22 @@ def is_outage(exc: BaseException) -> bool:
     return psycopg is not None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
+#: What a worker says while another program holds SQLite's write lock beyond the busy timeout.
+BUSY_WORDS = "another program (an import, a recompute or a restore) is still writing to the database; waiting its turn"
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when SQLite's write lock is held by another writer (not a fault: the worker waits its turn)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).lower()
+    return isinstance(orig, sqlite3.OperationalError) and text.startswith(("database is locked", "database is busy"))
+
+
 def describe(exc: BaseException) -> str:
-    """One line naming the outage (the driver's first line, as the CLI shows database errors)."""
+    """One line naming the outage in words: the driver's first line, as the CLI shows database errors, or, for
+    a SQLite file another writer holds, what is going on."""
+    if is_busy(exc):
+        return BUSY_WORDS
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
