@@ -147,6 +147,7 @@ def _script(w: _Writer, archetype: str, n: int, owner_share: float) -> list[tupl
         put(0.4, (False, w.say(False, "asks_opinion")), (True, w.say(True, "delivers_value")))
         put(0.55, (False, w.pain(signal)), (True, w.say(True, "question")))
         put(0.7, (True, w.say(True, "delivers_value")))
+        put(0.8, (False, w.say(False, "asks_for_help")))  # their own ask: the permission an offer waits for
         put(0.9, (False, w.pain(signal)))
     elif archetype == "customer":
         put(0.05, (False, w.say(False, "describes_project")), (False, w.pain(rng.choice(list(PAINS)))))
