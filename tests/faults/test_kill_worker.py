@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import Counter
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 
 from everreach.config import Settings
 from everreach.db.engine import make_engine
@@ -63,6 +64,27 @@ def _sent_ids(outbox: Path) -> Counter[uuid.UUID]:
     return Counter(uuid.UUID(json.loads(line)["queue_id"]) for line in outbox.read_text().splitlines())
 
 
+_DEAD_CLAIMS = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid() "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def _until_the_killed_session_is_gone(engine: Engine) -> None:
+    """PostgreSQL: wait (up to 30 s) until the killed worker's server process has ended and its claim locks with
+    it. On a slow machine it outlives the client by a moment, and while it holds a row's lock the row is a live
+    claim that the next worker rightly leaves alone. SQLite's file locks go with the process."""
+    if engine.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if not conn.scalar(_DEAD_CLAIMS):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the killed worker's claim locks outlived it by 30 s")
+
+
 def test_kill_during_worker(db_url: str, engine: Engine, tmp_path: Path) -> None:
     # A warm run here pays the one-off set-up, which the forked children inherit already done; then three whole
     # runs in forked children, like the trials', measure how long a run is, so the kills land inside it.
@@ -93,6 +115,7 @@ def test_kill_during_worker(db_url: str, engine: Engine, tmp_path: Path) -> None
         else:
             points.finished(finished)
         assert_consistent(engine)
+        _until_the_killed_session_is_gone(engine)
         _drain(db_url, outbox)  # the next worker recovers the interrupted claim and sends the rest
         assert_consistent(engine)
 
