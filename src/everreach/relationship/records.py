@@ -76,11 +76,15 @@ class json_rows(GenericFunction[Any]):
     inherit_cache = True
 
 
+def _loaded(value: Any) -> Any:
+    """A JSON value as the driver gave it: text on SQLite (also a JSON column nested in a JSON row there),
+    already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _decoded(value: Any) -> list[Any]:
-    """A JSON value as the driver gave it (text on SQLite, decoded on PostgreSQL), as a list."""
-    if value is None:
-        return []
-    found = json.loads(value) if isinstance(value, str) else value
+    """A JSON array as the driver gave it, as a list (empty for NULL)."""
+    found = _loaded(value)
     return found if isinstance(found, list) else []
 
 
@@ -184,7 +188,7 @@ def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> di
     for start in range(0, len(ids), CHUNK):
         for row in conn.execute(_FEW, {"ids": list(ids[start : start + CHUNK])}):
             cid, n = row[0], len(_CONTACT_COLUMNS)
-            events = [(kind, detail, parse_at(at), _meta(meta)) for kind, detail, at, meta, _ in
+            events = [(kind, detail, parse_at(at), _loaded(meta)) for kind, detail, at, meta, _ in
                       sorted(_decoded(row[n]), key=_event_order)]  # fmt: skip
             reviews: dict[str, set[str]] = {}
             for evidence_id, verdict in _decoded(row[n + 1]):
@@ -192,11 +196,6 @@ def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> di
             changes = [(cid, source, old, new, parse_at(at)) for source, old, new, at in _decoded(row[n + 3])]
             out[cid] = _records(row, events, reviews, open_message=bool(row[n + 2]), pinned_at=_pins(changes).get(cid))
     return out
-
-
-def _meta(value: Any) -> Any:
-    """An event's metadata as stored (SQLite nests it in the JSON row as text)."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _every(conn: Any) -> dict[uuid.UUID, UserRecords]:
